@@ -1,0 +1,251 @@
+/*
+ * output.c: the output registry and the JSON Lines output.  An alert is one
+ * JSON object per line, written whole with one write() on an O_APPEND file
+ * so that a reader never sees half of one; output_sync() fsyncs.  The
+ * original line is a JSON string: control bytes are escaped by jansson and
+ * invalid UTF-8 is escaped as \xHH text, so hostile text stays data.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "log.h"
+#include "output.h"
+
+struct output_jsonl {
+	char	*path;
+	int	 fd;
+};
+
+/* A JSON string of arbitrary bytes (invalid UTF-8 becomes \xHH text). */
+static json_t *
+output_json_bytes(const char *p, size_t len)
+{
+	json_t	*j;
+	char	*buf;
+
+	if ((j = json_stringn(p, len)) != NULL)
+		return j;
+	if ((buf = malloc(len * 4 + 1)) == NULL)
+		fatal("malloc");
+	log_escape(p, len, buf, len * 4 + 1);
+	j = json_string(buf);
+	free(buf);
+	return j;
+}
+
+char *
+output_alert_json(const struct rule *r, const struct record *rec)
+{
+	json_t	*o, *jr, *ev, *att;
+	char	*evs, *s;
+	size_t	 i;
+	char	 tbuf[64];
+
+	o = json_object();
+	if (rec->has_ts) {
+		record_format_time(rec->ts_us, rec->tz_off, rec->ts_digits,
+		    tbuf, sizeof tbuf);
+		json_object_set_new(o, "@timestamp", json_string(tbuf));
+	}
+	jr = json_object();
+	json_object_set_new(jr, "id", json_string(r->id));
+	json_object_set_new(jr, "rev", json_integer(r->rev));
+	json_object_set_new(jr, "title", json_string(r->title));
+	json_object_set_new(jr, "category", json_string(r->category));
+	json_object_set_new(jr, "severity", json_string(r->severity));
+	att = json_array();
+	for (i = 0; i < r->nattack; i++)
+		json_array_append_new(att, json_string(r->attack[i]));
+	json_object_set_new(jr, "attack", att);
+	json_object_set_new(o, "rule", jr);
+	if (rec->source != NULL)
+		json_object_set_new(o, "source", json_string(rec->source));
+
+	evs = record_to_json(rec);
+	ev = json_loads(evs, 0, NULL);
+	free(evs);
+	if (ev != NULL)
+		json_object_set_new(o, "event", ev);
+	if (rec->line.p != NULL)
+		json_object_set_new(o, "log.original",
+		    output_json_bytes(rec->line.p, rec->line.len));
+	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
+	json_decref(o);
+	if (s == NULL)
+		fatal("json_dumps");
+	return s;
+}
+
+static void *
+output_jsonl_open(const struct output_conf *oc, char **cause)
+{
+	struct output_jsonl	*o;
+
+	if (oc->path == NULL) {
+		if (asprintf(cause, "jsonl output needs a 'path'") == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		fatal("calloc");
+	o->fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (o->fd == -1) {
+		if (asprintf(cause, "%s: %s", oc->path, strerror(errno)) == -1)
+			fatal("asprintf");
+		free(o);
+		return NULL;
+	}
+	if ((o->path = strdup(oc->path)) == NULL)
+		fatal("strdup");
+	return o;
+}
+
+/* Write all of buf, retrying short writes. */
+static int
+output_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t	n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+output_jsonl_alert(void *arg, const struct rule *r, const struct record *rec)
+{
+	struct output_jsonl	*o = arg;
+	char			*s;
+	size_t			 len;
+	int			 rc;
+
+	s = output_alert_json(r, rec);
+	len = strlen(s);
+	/* One write per alert: the line and its newline together. */
+	if ((s = realloc(s, len + 2)) == NULL)
+		fatal("realloc");
+	s[len] = '\n';
+	s[len + 1] = '\0';
+	rc = output_write_all(o->fd, s, len + 1);
+	if (rc != 0)
+		log_warnx_rl("output-jsonl", "%s: write: %s", o->path,
+		    strerror(errno));
+	free(s);
+	return rc;
+}
+
+static int
+output_jsonl_sync(void *arg)
+{
+	struct output_jsonl	*o = arg;
+
+	if (fsync(o->fd) != 0) {
+		log_warn("%s: fsync", o->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+output_jsonl_close(void *arg)
+{
+	struct output_jsonl	*o = arg;
+
+	if (o == NULL)
+		return;
+	close(o->fd);
+	free(o->path);
+	free(o);
+}
+
+static const struct output_ops output_jsonl_ops = {
+	.type = "jsonl",
+	.open = output_jsonl_open,
+	.alert = output_jsonl_alert,
+	.sync = output_jsonl_sync,
+	.close = output_jsonl_close,
+};
+
+static const struct output_ops *const output_registry[] = {
+	&output_jsonl_ops,
+	NULL
+};
+
+const struct output_ops *
+output_lookup(const char *type)
+{
+	size_t	i;
+
+	for (i = 0; output_registry[i] != NULL; i++)
+		if (strcmp(output_registry[i]->type, type) == 0)
+			return output_registry[i];
+	return NULL;
+}
+
+struct output *
+output_open(const struct output_conf *oc, char **cause)
+{
+	const struct output_ops	*ops;
+	struct output		*out;
+	void			*state;
+
+	if ((ops = output_lookup(oc->type)) == NULL) {
+		if (asprintf(cause, "unknown output type '%s'", oc->type) == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	if ((state = ops->open(oc, cause)) == NULL)
+		return NULL;
+	if ((out = calloc(1, sizeof *out)) == NULL)
+		fatal("calloc");
+	out->ops = ops;
+	out->state = state;
+	if (asprintf(&out->name, "%s:%s", oc->type,
+	    oc->path != NULL ? oc->path : "") == -1)
+		fatal("asprintf");
+	return out;
+}
+
+int
+output_alert(struct output *out, const struct rule *r,
+    const struct record *rec)
+{
+	if (out->ops->alert(out->state, r, rec) != 0) {
+		out->errors++;
+		return -1;
+	}
+	out->written++;
+	return 0;
+}
+
+int
+output_sync(struct output *out)
+{
+	return out->ops->sync(out->state);
+}
+
+void
+output_close(struct output *out)
+{
+	if (out == NULL)
+		return;
+	out->ops->close(out->state);
+	free(out->name);
+	free(out);
+}
