@@ -1,0 +1,35 @@
+/*
+ * keibictl.h: what the commands of keibictl share.  Each command is a
+ * struct ctl_cmd in its own file, listed once in the table in keibictl.c.
+ */
+#ifndef KEIBI_KEIBICTL_H
+#define KEIBI_KEIBICTL_H
+
+#include <stdio.h>
+
+#include "config.h"
+#include "netaddr.h"
+
+struct ctl_cmd {
+	const char	*name;
+	const char	*usage;		/* arguments and a description */
+	/* argv[0] is the command name; returns the exit status. */
+	int		 (*exec)(int argc, char **argv);
+};
+
+/* The -c path given, or NULL. */
+extern const char	*ctl_config_path;
+
+/*
+ * The configuration of -c, or of the default path when it exists; NULL
+ * when there is none.  Exits with the errors when it does not load.
+ */
+struct config	*ctl_config(void);
+/* Parse "a,b,c" CIDRs into set; exits with a message on error. */
+void		 ctl_parse_cidrs(struct cidr_set *, const char *);
+/* The private ranges, for when no configuration names the internal ones. */
+void		 ctl_default_networks(struct cidr_set *);
+/* The full usage text. */
+void		 ctl_usage(FILE *);
+
+#endif
