@@ -44,6 +44,9 @@ log_set_level(int level)
 	log_level = level;
 }
 
+static void	log_vmsg(enum log_level, const char *, va_list, const char *)
+		    __attribute__((format(printf, 2, 0)));
+
 static void
 log_vmsg(enum log_level level, const char *fmt, va_list ap, const char *suffix)
 {

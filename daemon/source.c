@@ -32,7 +32,7 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 {
 	struct source		*src;
 	struct parser_opts	 po;
-	const char		*tzname, *tzcause = NULL;
+	const char		*zone, *tzcause = NULL;
 
 	if ((src = calloc(1, sizeof *src)) == NULL)
 		fatal("calloc");
@@ -49,11 +49,11 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 		source_free(src);
 		return NULL;
 	}
-	tzname = sc->timezone != NULL ? sc->timezone :
+	zone = sc->timezone != NULL ? sc->timezone :
 	    conf->timezone != NULL ? conf->timezone : "UTC";
-	if ((src->tz = tz_open(tzname, &tzcause)) == NULL) {
+	if ((src->tz = tz_open(zone, &tzcause)) == NULL) {
 		if (asprintf(cause, "source %s: timezone %s: %s", sc->name,
-		    tzname, tzcause) == -1)
+		    zone, tzcause) == -1)
 			fatal("asprintf");
 		source_free(src);
 		return NULL;

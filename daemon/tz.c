@@ -7,6 +7,9 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,11 +66,18 @@ tz_civil_from_days(int64_t z, int *year, int *month, int *day)
 	*day = (int)d;
 }
 
+/* Hours since the epoch, rounded down (before 1970 too). */
+static int64_t
+tz_hour_floor(int64_t t)
+{
+	return t >= 0 ? t / 3600 : -((-t + 3599) / 3600);
+}
+
 /* Parse "+09:00", "-0500", "+9"; 0 or -1. */
 static int
 tz_parse_offset(const char *s, int32_t *off)
 {
-	int	sign, h = 0, m = 0, n = 0;
+	int	sign, h = 0, m = 0, n = 0, colon;
 
 	if (*s != '+' && *s != '-')
 		return -1;
@@ -78,14 +88,16 @@ tz_parse_offset(const char *s, int32_t *off)
 	}
 	if (n == 0)
 		return -1;
-	if (*s == ':')
+	colon = *s == ':';
+	if (colon)
 		s++;
 	n = 0;
 	while (*s >= '0' && *s <= '9' && n < 2) {
 		m = m * 10 + (*s++ - '0');
 		n++;
 	}
-	if (*s != '\0' || h > 14 || m > 59 || n == 1)
+	/* Minutes are two digits, and a colon must be followed by them. */
+	if (*s != '\0' || h > 14 || m > 59 || n == 1 || (colon && n == 0))
 		return -1;
 	*off = sign * (h * 3600 + m * 60);
 	return 0;
@@ -112,6 +124,28 @@ tz_leave(char *saved)
 	} else
 		unsetenv("TZ");
 	tzset();
+}
+
+/*
+ * True if path is a compiled zone file: a regular file that starts with
+ * "TZif".  Folders ("Asia") and the tables beside the zones ("zone.tab")
+ * are readable too, and the C library would take them as UTC.
+ */
+static bool
+tz_is_zonefile(const char *path)
+{
+	struct stat	sb;
+	char		magic[4];
+	int		fd;
+	bool		ok;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return false;
+	ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    read(fd, magic, sizeof magic) == (ssize_t)sizeof magic &&
+	    memcmp(magic, "TZif", sizeof magic) == 0;
+	close(fd);
+	return ok;
 }
 
 struct tz *
@@ -141,10 +175,10 @@ tz_open(const char *name, const char **cause)
 	}
 	if (strcmp(name, "local") == 0)
 		return tz;
-	/* A named zone must exist: the C library silently treats unknown as UTC. */
-	if (name[0] == '/' || strstr(name, "..") != NULL ||
-	    (size_t)snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name) >=
-	    sizeof path || access(path, R_OK) != 0) {
+	/* A named zone must exist: the C library takes unknown ones as UTC. */
+	if (name[0] == '\0' || name[0] == '/' || strstr(name, "..") != NULL ||
+	    (size_t)snprintf(path, sizeof path, "/usr/share/zoneinfo/%s",
+	    name) >= sizeof path || !tz_is_zonefile(path)) {
 		*cause = "unknown time zone (not in /usr/share/zoneinfo)";
 		tz_free(tz);
 		return NULL;
@@ -183,24 +217,31 @@ tz_to_utc(const struct tz *ctz, int year, int month, int day, int hour,
 		*off = tz != NULL ? tz->off : 0;
 		return local - *off;
 	}
-	key = local / 3600;
+	key = tz_hour_floor(local);
 	if (key != tz->hour_key) {
 		memset(&tm, 0, sizeof tm);
 		tm.tm_year = year - 1900;
 		tm.tm_mon = month - 1;
 		tm.tm_mday = day;
 		tm.tm_hour = hour;
-		tm.tm_min = 0;
-		tm.tm_sec = 0;
+		tm.tm_min = min;
+		tm.tm_sec = sec;
 		tm.tm_isdst = -1;
-		saved = strcmp(tz->name, "local") != 0 ? tz_enter(tz->name) : NULL;
+		saved = strcmp(tz->name, "local") != 0 ?
+		    tz_enter(tz->name) : NULL;
 		t = mktime(&tm);
 		if (strcmp(tz->name, "local") != 0)
 			tz_leave(saved);
+		/*
+		 * The offset mktime() applied, not tm_gmtoff: in a DST gap
+		 * mktime() moves the time forward and tm_gmtoff is that of
+		 * the later time, which would put the result an hour before
+		 * what mktime() returned.
+		 */
 		if (t == (time_t)-1)
 			tz->hour_off = 0;
 		else
-			tz->hour_off = (int32_t)(tm.tm_gmtoff);
+			tz->hour_off = (int32_t)(local - (int64_t)t);
 		tz->hour_key = key;
 	}
 	*off = tz->hour_off;
@@ -218,9 +259,10 @@ tz_offset_at(const struct tz *ctz, int64_t t)
 
 	if (tz == NULL || tz->fixed)
 		return tz != NULL ? tz->off : 0;
-	key = t / 3600;
+	key = tz_hour_floor(t);
 	if (key != tz->utc_key) {
-		saved = strcmp(tz->name, "local") != 0 ? tz_enter(tz->name) : NULL;
+		saved = strcmp(tz->name, "local") != 0 ?
+		    tz_enter(tz->name) : NULL;
 		if (localtime_r(&tt, &tm) == NULL)
 			tz->utc_off = 0;
 		else

@@ -113,7 +113,7 @@ ctl_parse_exec(int argc, char **argv)
 	struct parser_opts	 po;
 	struct config		*conf = NULL;
 	struct cidr_set		 internal;
-	const char		*pname = NULL, *tzname = NULL, *ref = NULL;
+	const char		*pname = NULL, *zone = NULL, *ref = NULL;
 	const char		*internal_arg = NULL, *cause = NULL;
 	struct tz		*tz = NULL;
 	int			 ch, i, fd, rc = 0;
@@ -129,7 +129,7 @@ ctl_parse_exec(int argc, char **argv)
 			pname = optarg;
 			break;
 		case 't':
-			tzname = optarg;
+			zone = optarg;
 			break;
 		case 'i':
 			internal_arg = optarg;
@@ -167,10 +167,10 @@ ctl_parse_exec(int argc, char **argv)
 			cidr_set_add(&internal, &conf->internal.v[j]);
 	} else
 		ctl_default_networks(&internal);
-	if (tzname == NULL && conf != NULL)
-		tzname = conf->timezone;
-	if (tzname != NULL && (tz = tz_open(tzname, &cause)) == NULL) {
-		fprintf(stderr, "keibictl parse: --timezone %s: %s\n", tzname,
+	if (zone == NULL && conf != NULL)
+		zone = conf->timezone;
+	if (zone != NULL && (tz = tz_open(zone, &cause)) == NULL) {
+		fprintf(stderr, "keibictl parse: --timezone %s: %s\n", zone,
 		    cause);
 		return 2;
 	}

@@ -1,0 +1,1559 @@
+/*
+ * config.c: keibid's configuration file.  libyaml's event API feeds a small
+ * tree of scalars, lists and mappings that keeps every node's mark; the tree
+ * is then walked against one table of keys per mapping, filling a struct
+ * config and collecting every error as "file:line:column: reason", sorted
+ * by position.  Relative paths resolve against the file's own folder.
+ *
+ * This module must never print, never open or create the paths it names,
+ * and never touch the running daemon: it builds a whole new config or
+ * nothing.  The file may be hostile, so everything it can grow is bounded:
+ * file size, nesting depth, scalar length, node count, sources, networks
+ * and the number of errors kept.  Anchors, aliases and tags are refused,
+ * so a config means exactly what it says where it says it.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <yaml.h>
+
+#include "log.h"
+#include "parser.h"
+#include "tz.h"
+
+#define CONFIG_MAX_FILE		(16 * 1024 * 1024)	/* bytes of YAML */
+#define CONFIG_MAX_DEPTH	32		/* nested lists and mappings */
+#define CONFIG_MAX_SCALAR	4096		/* bytes in one value */
+#define CONFIG_MAX_NODES	(256 * 1024)	/* values in the file */
+#define CONFIG_MAX_SOURCES	1024
+#define CONFIG_MAX_OUTPUTS	64
+#define CONFIG_MAX_CIDRS	65536		/* over all network lists */
+#define CONFIG_MAX_ERRORS	100		/* kept; then loading stops */
+#define CONFIG_MAX_NAME		64		/* source name length */
+#define CONFIG_MIN_LINE		256
+#define CONFIG_MAX_LINE		(16 * 1024 * 1024)
+#define CONFIG_MIN_QUEUE	1
+#define CONFIG_MAX_QUEUE	10000000
+#define CONFIG_ESC		96		/* escaped text in a message */
+
+enum cnode_type {
+	CNODE_SCALAR,
+	CNODE_SEQ,
+	CNODE_MAP
+};
+
+/* One YAML node; a mapping holds key, value, key, value... in v. */
+struct cnode {
+	enum cnode_type	 type;
+	unsigned int	 line;		/* 1-based */
+	unsigned int	 col;		/* 1-based, in characters */
+	bool		 bad;		/* reported while reading: ignore */
+	bool		 null;		/* plain empty, "~" or "null" */
+	char		*s;		/* scalar value, NUL-terminated */
+	size_t		 len;
+	struct cnode	**v;
+	size_t		 n;
+	size_t		 cap;
+};
+
+struct cfg_err {
+	unsigned int	 line;		/* 0: no position */
+	unsigned int	 col;
+	size_t		 seq;		/* order of discovery, for ties */
+	char		*msg;
+};
+
+struct cfg_load {
+	const char	*name;		/* for messages */
+	char		*base;		/* folder of relative paths */
+	const char	*buf;		/* the text, to place reader errors */
+	size_t		 len;
+	struct config	*conf;
+
+	struct cfg_err	*errs;
+	size_t		 nerrs;
+	size_t		 errcap;
+	bool		 full;		/* CONFIG_MAX_ERRORS reached */
+
+	size_t		 nodes;
+	size_t		 ncidrs;
+	bool		 cidrs_full;
+};
+
+struct cfg_key {
+	const char	*name;
+	bool		 required;
+	void		 (*fn)(struct cfg_load *, struct cnode *, void *);
+};
+
+static void	cfg_state_dir(struct cfg_load *, struct cnode *, void *);
+static void	cfg_rules(struct cfg_load *, struct cnode *, void *);
+static void	cfg_timezone(struct cfg_load *, struct cnode *, void *);
+static void	cfg_max_line(struct cfg_load *, struct cnode *, void *);
+static void	cfg_max_queue(struct cfg_load *, struct cnode *, void *);
+static void	cfg_networks(struct cfg_load *, struct cnode *, void *);
+static void	cfg_sources(struct cfg_load *, struct cnode *, void *);
+static void	cfg_evidence(struct cfg_load *, struct cnode *, void *);
+static void	cfg_outputs(struct cfg_load *, struct cnode *, void *);
+static void	cfg_net_internal(struct cfg_load *, struct cnode *, void *);
+static void	cfg_net_mail(struct cfg_load *, struct cnode *, void *);
+static void	cfg_net_proxies(struct cfg_load *, struct cnode *, void *);
+static void	cfg_net_dns(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_name(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_path(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_parser(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_timezone(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_start_at(struct cfg_load *, struct cnode *, void *);
+static void	cfg_evidence_dir(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_type(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_path(struct cfg_load *, struct cnode *, void *);
+
+static const struct cfg_key cfg_top_keys[] = {
+	{ .name = "state_dir", .required = true, .fn = cfg_state_dir },
+	{ .name = "rules", .fn = cfg_rules },
+	{ .name = "timezone", .fn = cfg_timezone },
+	{ .name = "max_line_length", .fn = cfg_max_line },
+	{ .name = "max_queue", .fn = cfg_max_queue },
+	{ .name = "networks", .fn = cfg_networks },
+	{ .name = "sources", .required = true, .fn = cfg_sources },
+	{ .name = "evidence", .fn = cfg_evidence },
+	{ .name = "outputs", .fn = cfg_outputs },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_network_keys[] = {
+	{ .name = "internal", .fn = cfg_net_internal },
+	{ .name = "mail_servers", .fn = cfg_net_mail },
+	{ .name = "proxies", .fn = cfg_net_proxies },
+	{ .name = "dns_servers", .fn = cfg_net_dns },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_source_keys[] = {
+	{ .name = "name", .required = true, .fn = cfg_src_name },
+	{ .name = "path", .required = true, .fn = cfg_src_path },
+	{ .name = "parser", .required = true, .fn = cfg_src_parser },
+	{ .name = "timezone", .fn = cfg_src_timezone },
+	{ .name = "start_at", .fn = cfg_src_start_at },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_evidence_keys[] = {
+	{ .name = "dir", .fn = cfg_evidence_dir },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_output_keys[] = {
+	{ .name = "type", .required = true, .fn = cfg_out_type },
+	{ .name = "path", .fn = cfg_out_path },
+	{ .name = NULL }
+};
+
+/* Output types this build knows. */
+static const char *const cfg_output_types[] = { "jsonl", NULL };
+
+/* strdup that cannot fail (allocation failure is fatal). */
+static char *
+cfg_strdup(const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+/* A malloc'd string of a, a '/' unless a ends in one, and b/blen. */
+static char *
+cfg_join(const char *a, const char *b, size_t blen)
+{
+	size_t	 alen = strlen(a), slash;
+	char	*p;
+
+	slash = alen > 0 && a[alen - 1] == '/' ? 0 : 1;
+	if ((p = malloc(alen + slash + blen + 1)) == NULL)
+		fatal("malloc");
+	memcpy(p, a, alen);
+	if (slash)
+		p[alen] = '/';
+	memcpy(p + alen + slash, b, blen);
+	p[alen + slash + blen] = '\0';
+	return p;
+}
+
+/* Drop leading "./" (and a lone ".") from a relative path in place. */
+static void
+cfg_strip_dot(const char **p, size_t *len)
+{
+	for (;;) {
+		if (*len >= 2 && (*p)[0] == '.' && (*p)[1] == '/') {
+			*p += 2;
+			*len -= 2;
+			while (*len > 0 && **p == '/') {
+				(*p)++;
+				(*len)--;
+			}
+		} else if (*len == 1 && (*p)[0] == '.') {
+			*len = 0;
+			return;
+		} else
+			return;
+	}
+}
+
+/*
+ * The folder of the config file, made absolute with the working folder
+ * when the name is relative, so paths stay valid after a chdir.  malloc'd.
+ */
+static char *
+cfg_basedir(const char *name)
+{
+	const char	*slash = strrchr(name, '/');
+	const char	*dir = name;
+	size_t		 dlen;
+	char		 cwd[PATH_MAX];
+	char		*p;
+
+	if (slash == name)
+		return cfg_strdup("/");
+	dlen = slash != NULL ? (size_t)(slash - name) : 0;
+	if (name[0] == '/') {
+		if ((p = strndup(name, dlen)) == NULL)
+			fatal("strndup");
+		return p;
+	}
+	cfg_strip_dot(&dir, &dlen);
+	if (getcwd(cwd, sizeof cwd) == NULL) {
+		if (dlen == 0)
+			return cfg_strdup(".");
+		if ((p = strndup(dir, dlen)) == NULL)
+			fatal("strndup");
+		return p;
+	}
+	if (dlen == 0)
+		return cfg_strdup(cwd);
+	return cfg_join(cwd, dir, dlen);
+}
+
+/* Record an error at line:col (0:0 for none); stops at CONFIG_MAX_ERRORS. */
+static void __attribute__((format(printf, 4, 0)))
+cfg_verror(struct cfg_load *cl, unsigned int line, unsigned int col,
+    const char *fmt, va_list ap)
+{
+	struct cfg_err	*e;
+	va_list		 ap2;
+	int		 n;
+
+	if (cl->full)
+		return;
+	if (cl->nerrs == CONFIG_MAX_ERRORS) {
+		cl->full = true;
+		return;
+	}
+	if (cl->nerrs == cl->errcap) {
+		cl->errcap = cl->errcap == 0 ? 8 : cl->errcap * 2;
+		e = realloc(cl->errs, cl->errcap * sizeof *cl->errs);
+		if (e == NULL)
+			fatal("realloc");
+		cl->errs = e;
+	}
+	e = &cl->errs[cl->nerrs];
+	e->line = line;
+	e->col = col;
+	e->seq = cl->nerrs;
+	va_copy(ap2, ap);
+	n = vsnprintf(NULL, 0, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		fatalx("vsnprintf");
+	if ((e->msg = malloc((size_t)n + 1)) == NULL)
+		fatal("malloc");
+	vsnprintf(e->msg, (size_t)n + 1, fmt, ap);
+	cl->nerrs++;
+}
+
+/* Record an error at line:col. */
+static void __attribute__((format(printf, 4, 5)))
+cfg_error(struct cfg_load *cl, unsigned int line, unsigned int col,
+    const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	cfg_verror(cl, line, col, fmt, ap);
+	va_end(ap);
+}
+
+/* Record an error at node n. */
+static void __attribute__((format(printf, 3, 4)))
+cfg_error_at(struct cfg_load *cl, const struct cnode *n, const char *fmt, ...)
+{
+	va_list	ap;
+
+	va_start(ap, fmt);
+	cfg_verror(cl, n->line, n->col, fmt, ap);
+	va_end(ap);
+}
+
+/* Order errors by position, then by discovery. */
+static int
+cfg_err_cmp(const void *a, const void *b)
+{
+	const struct cfg_err	*ea = a, *eb = b;
+
+	if (ea->line != eb->line)
+		return ea->line < eb->line ? -1 : 1;
+	if (ea->col != eb->col)
+		return ea->col < eb->col ? -1 : 1;
+	if (ea->seq != eb->seq)
+		return ea->seq < eb->seq ? -1 : 1;
+	return 0;
+}
+
+/* The malloc'd cause: every error, one per line, first first. */
+static char *
+cfg_cause(struct cfg_load *cl)
+{
+	static const char	 more[] = "too many errors, stopped";
+	struct cfg_err		*e;
+	char			*out, head[64];
+	size_t			 i, len = 0, nlen = strlen(cl->name), off = 0;
+	int			 n;
+
+	qsort(cl->errs, cl->nerrs, sizeof *cl->errs, cfg_err_cmp);
+	for (i = 0; i < cl->nerrs; i++)
+		len += nlen + sizeof head + strlen(cl->errs[i].msg) + 1;
+	len += nlen + sizeof more + 3;
+	if ((out = malloc(len)) == NULL)
+		fatal("malloc");
+	out[0] = '\0';
+	for (i = 0; i < cl->nerrs; i++) {
+		e = &cl->errs[i];
+		if (e->line != 0)
+			snprintf(head, sizeof head, ":%u:%u: ", e->line,
+			    e->col);
+		else
+			snprintf(head, sizeof head, ": ");
+		n = snprintf(out + off, len - off, "%s%s%s%s",
+		    i > 0 ? "\n" : "", cl->name, head, e->msg);
+		off += (size_t)n;
+	}
+	if (cl->full) {
+		snprintf(out + off, len - off, "%s%s: %s", off > 0 ? "\n" : "",
+		    cl->name, more);
+	}
+	return out;
+}
+
+/* Escape a node's text for a message into buf; returns buf. */
+static const char *
+cfg_esc(const struct cnode *n, char *buf, size_t size)
+{
+	return log_escape(n->s, n->len, buf, size);
+}
+
+/* What a node is, for "must be X, not Y" messages. */
+static const char *
+cfg_kind(const struct cnode *n)
+{
+	switch (n->type) {
+	case CNODE_MAP:
+		return "a mapping";
+	case CNODE_SEQ:
+		return "a list";
+	case CNODE_SCALAR:
+		break;
+	}
+	return n->null ? "empty" : "a string";
+}
+
+/* Clamp a libyaml mark coordinate to a 1-based unsigned int. */
+static unsigned int
+cfg_mark1(size_t v)
+{
+	return v >= UINT_MAX - 1 ? UINT_MAX : (unsigned int)v + 1;
+}
+
+/*
+ * Line and column of a byte offset in the text, for reader errors, whose
+ * libyaml mark is not set.  Columns count UTF-8 characters, as marks do.
+ */
+static void
+cfg_offset_pos(const struct cfg_load *cl, size_t off, unsigned int *line,
+    unsigned int *col)
+{
+	size_t	i;
+
+	*line = *col = 1;
+	if (off > cl->len)
+		off = cl->len;
+	for (i = 0; i < off; i++) {
+		if (cl->buf[i] == '\n') {
+			if (*line < UINT_MAX)
+				(*line)++;
+			*col = 1;
+		} else if (((unsigned char)cl->buf[i] & 0xc0) != 0x80 &&
+		    *col < UINT_MAX)
+			(*col)++;
+	}
+}
+
+/* Record libyaml's own error, with its mark and context. */
+static void
+cfg_error_yaml(struct cfg_load *cl, const yaml_parser_t *p)
+{
+	const char	*problem = p->problem != NULL ? p->problem : "bad YAML";
+	unsigned int	 line, col;
+
+	switch (p->error) {
+	case YAML_MEMORY_ERROR:
+		fatalx("libyaml: out of memory");
+	case YAML_READER_ERROR:
+		cfg_offset_pos(cl, p->problem_offset, &line, &col);
+		if (p->problem_value != -1)
+			cfg_error(cl, line, col, "%s (0x%x)", problem,
+			    (unsigned int)p->problem_value);
+		else
+			cfg_error(cl, line, col, "%s", problem);
+		return;
+	default:
+		break;
+	}
+	line = cfg_mark1(p->problem_mark.line);
+	col = cfg_mark1(p->problem_mark.column);
+	if (p->context != NULL) {
+		cfg_error(cl, line, col, "%s (%s at line %u, column %u)",
+		    problem, p->context, cfg_mark1(p->context_mark.line),
+		    cfg_mark1(p->context_mark.column));
+	} else
+		cfg_error(cl, line, col, "%s", problem);
+}
+
+/* Free a node and everything below it; accepts NULL. */
+static void
+cfg_node_free(struct cnode *n)
+{
+	size_t	i;
+
+	if (n == NULL)
+		return;
+	for (i = 0; i < n->n; i++)
+		cfg_node_free(n->v[i]);
+	free(n->v);
+	free(n->s);
+	free(n);
+}
+
+/* A new node at mark m; the caller has counted it against the bound. */
+static struct cnode *
+cfg_node_new(enum cnode_type type, const yaml_mark_t *m)
+{
+	struct cnode	*n;
+
+	if ((n = calloc(1, sizeof *n)) == NULL)
+		fatal("calloc");
+	n->type = type;
+	n->line = cfg_mark1(m->line);
+	n->col = cfg_mark1(m->column);
+	return n;
+}
+
+/* Append kid to a list or mapping. */
+static void
+cfg_node_add(struct cnode *parent, struct cnode *kid)
+{
+	struct cnode	**v;
+	size_t		  cap;
+
+	if (parent->n == parent->cap) {
+		cap = parent->cap == 0 ? 4 : parent->cap * 2;
+		if ((v = realloc(parent->v, cap * sizeof *v)) == NULL)
+			fatal("realloc");
+		parent->v = v;
+		parent->cap = cap;
+	}
+	parent->v[parent->n++] = kid;
+}
+
+/* Fill a scalar node from its event; refuses NUL and oversize values. */
+static void
+cfg_node_scalar(struct cfg_load *cl, struct cnode *n, const yaml_event_t *ev)
+{
+	const char	*v = (const char *)ev->data.scalar.value;
+	size_t		 len = ev->data.scalar.length;
+
+	if (len > CONFIG_MAX_SCALAR) {
+		cfg_error_at(cl, n, "value longer than %d bytes",
+		    CONFIG_MAX_SCALAR);
+		n->bad = true;
+		return;
+	}
+	if (memchr(v, '\0', len) != NULL) {
+		cfg_error_at(cl, n, "value contains a NUL byte");
+		n->bad = true;
+		return;
+	}
+	if ((n->s = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(n->s, v, len);
+	n->s[len] = '\0';
+	n->len = len;
+	if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
+	    (len == 0 || strcmp(n->s, "~") == 0 || strcmp(n->s, "null") == 0 ||
+	    strcmp(n->s, "Null") == 0 || strcmp(n->s, "NULL") == 0))
+		n->null = true;
+}
+
+/*
+ * Read the YAML stream into a tree.  Returns the root (NULL for an empty
+ * stream); *stop is set when the tree is unusable (a syntax error, a bound
+ * hit, a second document), in which case only reading errors are kept.
+ */
+static struct cnode *
+cfg_read(struct cfg_load *cl, bool *stop)
+{
+	yaml_parser_t		 p;
+	yaml_event_t		 ev;
+	struct cnode		*root = NULL, *n;
+	struct cnode		*stack[CONFIG_MAX_DEPTH];
+	const yaml_char_t	*anchor, *tag;
+	size_t			 depth = 0, skip = 0, ndocs = 0;
+	bool			 done = false, container;
+
+	if (!yaml_parser_initialize(&p))
+		fatalx("yaml_parser_initialize");
+	yaml_parser_set_input_string(&p, (const unsigned char *)cl->buf,
+	    cl->len);
+	while (!done && !*stop) {
+		if (!yaml_parser_parse(&p, &ev)) {
+			cfg_error_yaml(cl, &p);
+			*stop = true;
+			break;
+		}
+		anchor = tag = NULL;
+		container = false;
+		switch (ev.type) {
+		case YAML_STREAM_END_EVENT:
+			done = true;
+			break;
+		case YAML_DOCUMENT_START_EVENT:
+			if (++ndocs > 1) {
+				cfg_error(cl, cfg_mark1(ev.start_mark.line),
+				    cfg_mark1(ev.start_mark.column),
+				    "only one YAML document is allowed");
+				*stop = true;
+			}
+			break;
+		case YAML_SEQUENCE_END_EVENT:
+		case YAML_MAPPING_END_EVENT:
+			if (skip > 0)
+				skip--;
+			else if (depth > 0)
+				depth--;
+			break;
+		case YAML_ALIAS_EVENT:
+		case YAML_SCALAR_EVENT:
+		case YAML_SEQUENCE_START_EVENT:
+		case YAML_MAPPING_START_EVENT:
+			container = ev.type == YAML_SEQUENCE_START_EVENT ||
+			    ev.type == YAML_MAPPING_START_EVENT;
+			if (skip > 0) {
+				skip += container;
+				break;
+			}
+			if (++cl->nodes > CONFIG_MAX_NODES) {
+				cfg_error(cl, cfg_mark1(ev.start_mark.line),
+				    cfg_mark1(ev.start_mark.column),
+				    "more than %d values in the file",
+				    CONFIG_MAX_NODES);
+				*stop = true;
+				break;
+			}
+			if (ev.type == YAML_SEQUENCE_START_EVENT) {
+				n = cfg_node_new(CNODE_SEQ, &ev.start_mark);
+				anchor = ev.data.sequence_start.anchor;
+				tag = ev.data.sequence_start.tag;
+			} else if (ev.type == YAML_MAPPING_START_EVENT) {
+				n = cfg_node_new(CNODE_MAP, &ev.start_mark);
+				anchor = ev.data.mapping_start.anchor;
+				tag = ev.data.mapping_start.tag;
+			} else
+				n = cfg_node_new(CNODE_SCALAR, &ev.start_mark);
+			if (ev.type == YAML_ALIAS_EVENT) {
+				cfg_error_at(cl, n,
+				    "aliases are not supported");
+				n->bad = true;
+			} else if (ev.type == YAML_SCALAR_EVENT) {
+				anchor = ev.data.scalar.anchor;
+				tag = ev.data.scalar.tag;
+				cfg_node_scalar(cl, n, &ev);
+			}
+			if (anchor != NULL) {
+				cfg_error_at(cl, n, "anchors are not supported "
+				    "(aliases are not supported)");
+			}
+			if (tag != NULL)
+				cfg_error_at(cl, n, "tags are not supported");
+			if (container && depth == CONFIG_MAX_DEPTH) {
+				cfg_error_at(cl, n, "nested deeper than %d "
+				    "levels", CONFIG_MAX_DEPTH);
+				n->type = CNODE_SCALAR;
+				n->bad = true;
+				skip = 1;
+			}
+			if (depth == 0) {
+				/* One root: a second document stops first. */
+				cfg_node_free(root);
+				root = n;
+			} else
+				cfg_node_add(stack[depth - 1], n);
+			if (container && skip == 0)
+				stack[depth++] = n;
+			break;
+		default:
+			break;
+		}
+		yaml_event_delete(&ev);
+		if (cl->full)
+			*stop = true;
+	}
+	yaml_parser_delete(&p);
+	return root;
+}
+
+/* ASCII lower case, whatever the locale. */
+static char
+cfg_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * Case-blind optimal string alignment distance of a and b, or max + 1 if
+ * it is larger than max.  Words are short (at most 64 bytes).
+ */
+static size_t
+cfg_distance(const char *a, size_t alen, const char *b, size_t blen,
+    size_t max)
+{
+	size_t	d[CONFIG_MAX_NAME + 1][CONFIG_MAX_NAME + 1];
+	size_t	i, j, c, v;
+
+	if (alen > CONFIG_MAX_NAME || blen > CONFIG_MAX_NAME)
+		return max + 1;
+	if ((alen > blen ? alen - blen : blen - alen) > max)
+		return max + 1;
+	for (i = 0; i <= alen; i++)
+		d[i][0] = i;
+	for (j = 0; j <= blen; j++)
+		d[0][j] = j;
+	for (i = 1; i <= alen; i++) {
+		for (j = 1; j <= blen; j++) {
+			c = cfg_lower(a[i - 1]) != cfg_lower(b[j - 1]);
+			v = d[i - 1][j - 1] + c;
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 &&
+			    cfg_lower(a[i - 1]) == cfg_lower(b[j - 2]) &&
+			    cfg_lower(a[i - 2]) == cfg_lower(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[alen][blen] > max ? max + 1 : d[alen][blen];
+}
+
+/*
+ * Weigh cand as the "did you mean" for w, keeping the best in *best:
+ * a spelling within two edits beats a prefix either way, the first in
+ * table order wins ties.
+ */
+static void
+cfg_suggest_try(const char *w, size_t wlen, const char *cand,
+    const char **best, size_t *bestd)
+{
+	size_t	clen = strlen(cand), d;
+
+	d = cfg_distance(w, wlen, cand, clen, 2);
+	if (d > 2) {
+		if (wlen >= 2 && wlen < clen && strncasecmp(w, cand, wlen) == 0)
+			d = 3;
+		else if (clen >= 3 && clen < wlen &&
+		    strncasecmp(w, cand, clen) == 0)
+			d = 3;
+		else
+			return;
+	}
+	if (*best == NULL || d < *bestd) {
+		*best = cand;
+		*bestd = d;
+	}
+}
+
+/* The known key closest to key node k, or NULL if none is close. */
+static const char *
+cfg_suggest_key(const struct cnode *k, const struct cfg_key *keys)
+{
+	const char	*best = NULL;
+	size_t		 bestd = 0, i;
+
+	for (i = 0; keys[i].name != NULL; i++)
+		cfg_suggest_try(k->s, k->len, keys[i].name, &best, &bestd);
+	return best;
+}
+
+struct cfg_keyref {
+	const struct cnode	*k;
+	size_t			 i;	/* pair index */
+};
+
+/* Order key references by text, then by place in the mapping. */
+static int
+cfg_keyref_cmp(const void *a, const void *b)
+{
+	const struct cfg_keyref	*ra = a, *rb = b;
+	int			 c;
+
+	if ((c = strcmp(ra->k->s, rb->k->s)) != 0)
+		return c;
+	if (ra->i != rb->i)
+		return ra->i < rb->i ? -1 : 1;
+	return 0;
+}
+
+/*
+ * Mark the later copies of each key of mapping m in dup (one flag per
+ * pair) and report them.  O(n log n), so a mapping of many keys is cheap.
+ */
+static void
+cfg_map_dups(struct cfg_load *cl, const struct cnode *m, bool *dup)
+{
+	struct cfg_keyref	*refs;
+	const struct cnode	*k, *first;
+	char			 e[CONFIG_ESC];
+	size_t			 i, npairs = m->n / 2, nrefs = 0, f = 0;
+
+	if ((refs = calloc(npairs, sizeof *refs)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < npairs; i++) {
+		k = m->v[2 * i];
+		if (k->type == CNODE_SCALAR && !k->bad) {
+			refs[nrefs].k = k;
+			refs[nrefs++].i = i;
+		}
+	}
+	qsort(refs, nrefs, sizeof *refs, cfg_keyref_cmp);
+	for (i = 1; i < nrefs; i++) {
+		if (strcmp(refs[i].k->s, refs[f].k->s) != 0) {
+			f = i;
+			continue;
+		}
+		first = refs[f].k;
+		dup[refs[i].i] = true;
+		cfg_error_at(cl, refs[i].k, "duplicate key '%s' (first at "
+		    "line %u, column %u)", cfg_esc(refs[i].k, e, sizeof e),
+		    first->line, first->col);
+	}
+	free(refs);
+}
+
+/*
+ * Walk mapping m against the keys table, calling each key's handler with
+ * arg.  what names the mapping in messages (NULL: the top level).  Reports
+ * a non-mapping, unknown, duplicate, non-string and missing required keys.
+ */
+static void
+cfg_map_walk(struct cfg_load *cl, struct cnode *m, const struct cfg_key *keys,
+    const char *what, void *arg)
+{
+	struct cnode	*k, *v;
+	const char	*sugg;
+	char		 e[CONFIG_ESC];
+	bool		*dup = NULL;
+	uint32_t	 seen = 0;
+	size_t		 i, j, npairs;
+
+	if (m->bad)
+		return;
+	if (m->type != CNODE_MAP) {
+		if (what == NULL) {
+			cfg_error_at(cl, m, "the configuration must be a "
+			    "mapping of keys, not %s", cfg_kind(m));
+		} else {
+			cfg_error_at(cl, m, "%s must be a mapping, not %s",
+			    what, cfg_kind(m));
+		}
+		return;
+	}
+	npairs = m->n / 2;
+	if (npairs > 1) {
+		if ((dup = calloc(npairs, sizeof *dup)) == NULL)
+			fatal("calloc");
+		cfg_map_dups(cl, m, dup);
+	}
+	for (i = 0; i < npairs; i++) {
+		k = m->v[2 * i];
+		v = m->v[2 * i + 1];
+		if (k->bad || (dup != NULL && dup[i]))
+			continue;
+		if (k->type != CNODE_SCALAR) {
+			cfg_error_at(cl, k, "keys must be strings, not %s",
+			    cfg_kind(k));
+			continue;
+		}
+		for (j = 0; keys[j].name != NULL; j++) {
+			if (strcmp(keys[j].name, k->s) == 0)
+				break;
+		}
+		if (keys[j].name == NULL) {
+			sugg = cfg_suggest_key(k, keys);
+			cfg_error_at(cl, k, "unknown key '%s'%s%s%s%s%s",
+			    cfg_esc(k, e, sizeof e),
+			    what != NULL ? " in " : "",
+			    what != NULL ? what : "",
+			    sugg != NULL ? "; did you mean '" : "",
+			    sugg != NULL ? sugg : "", sugg != NULL ? "'?" : "");
+			continue;
+		}
+		seen |= 1U << j;
+		if (!v->bad)
+			keys[j].fn(cl, v, arg);
+	}
+	for (j = 0; keys[j].name != NULL; j++) {
+		if (!keys[j].required || (seen & (1U << j)))
+			continue;
+		cfg_error_at(cl, m, "missing required key '%s'%s%s",
+		    keys[j].name, what != NULL ? " in " : "",
+		    what != NULL ? what : "");
+	}
+	free(dup);
+}
+
+/*
+ * The text of scalar n, or NULL after reporting why it is not a usable
+ * value; kind says what was expected ("a path").
+ */
+static const char *
+cfg_scalar(struct cfg_load *cl, const struct cnode *n, const char *what,
+    const char *kind)
+{
+	size_t	i;
+
+	if (n->type != CNODE_SCALAR) {
+		cfg_error_at(cl, n, "%s must be %s, not %s", what, kind,
+		    cfg_kind(n));
+		return NULL;
+	}
+	if (n->null || n->len == 0) {
+		cfg_error_at(cl, n, "%s must not be empty", what);
+		return NULL;
+	}
+	for (i = 0; i < n->len; i++) {
+		if ((unsigned char)n->s[i] < 0x20 || n->s[i] == 0x7f) {
+			cfg_error_at(cl, n, "%s contains a control character",
+			    what);
+			return NULL;
+		}
+	}
+	return n->s;
+}
+
+/* A malloc'd absolute path: s itself, or s under the config's folder. */
+static char *
+cfg_resolve(struct cfg_load *cl, const char *s, size_t len)
+{
+	if (s[0] == '/')
+		return cfg_strdup(s);
+	cfg_strip_dot(&s, &len);
+	if (len == 0)
+		return cfg_strdup(cl->base);
+	return cfg_join(cl->base, s, len);
+}
+
+/* Set *out to the resolved path of n, reporting a bad value. */
+static void
+cfg_path_set(struct cfg_load *cl, const struct cnode *n, const char *what,
+    char **out)
+{
+	char	*p;
+
+	if (cfg_scalar(cl, n, what, "a path") == NULL)
+		return;
+	p = cfg_resolve(cl, n->s, n->len);
+	if (strlen(p) >= PATH_MAX) {
+		cfg_error_at(cl, n, "%s is longer than %d bytes once resolved",
+		    what, PATH_MAX - 1);
+		free(p);
+		return;
+	}
+	free(*out);
+	*out = p;
+}
+
+/* Set *out to the time zone n names, checked with tz_open(). */
+static void
+cfg_tz_set(struct cfg_load *cl, const struct cnode *n, const char *what,
+    char **out)
+{
+	struct tz	*tz;
+	const char	*cause = "unknown time zone";
+	char		 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, what, "a time zone") == NULL)
+		return;
+	if ((tz = tz_open(n->s, &cause)) == NULL) {
+		cfg_error_at(cl, n, "bad %s '%s': %s", what,
+		    cfg_esc(n, e, sizeof e), cause);
+		return;
+	}
+	tz_free(tz);
+	free(*out);
+	*out = cfg_strdup(n->s);
+}
+
+/* Set *out to the whole number n holds, within min..max. */
+static void
+cfg_number_set(struct cfg_load *cl, const struct cnode *n, const char *what,
+    unsigned long long min, unsigned long long max, size_t *out)
+{
+	unsigned long long	 v = 0;
+	char			 e[CONFIG_ESC];
+	size_t			 i;
+
+	if (cfg_scalar(cl, n, what, "a number") == NULL)
+		return;
+	for (i = 0; i < n->len; i++) {
+		if (n->s[i] < '0' || n->s[i] > '9') {
+			cfg_error_at(cl, n, "%s must be a whole number, not "
+			    "'%s'", what, cfg_esc(n, e, sizeof e));
+			return;
+		}
+		if (v <= max)
+			v = v * 10 + (unsigned long long)(n->s[i] - '0');
+	}
+	if (v < min || v > max) {
+		cfg_error_at(cl, n, "%s must be from %llu to %llu", what, min,
+		    max);
+		return;
+	}
+	*out = (size_t)v;
+}
+
+/* state_dir: where positions, incidents and the spool live. */
+static void
+cfg_state_dir(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_path_set(cl, n, "state_dir", &conf->state_dir);
+}
+
+/* rules: one path or a list of them. */
+static void
+cfg_rules(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+	char		*p;
+	size_t		 i, count;
+
+	if (n->type == CNODE_MAP) {
+		cfg_error_at(cl, n, "rules must be a path or a list of paths, "
+		    "not a mapping");
+		return;
+	}
+	count = n->type == CNODE_SEQ ? n->n : 1;
+	if ((conf->rules = calloc(count > 0 ? count : 1,
+	    sizeof *conf->rules)) == NULL)
+		fatal("calloc");
+	if (n->type == CNODE_SCALAR) {
+		p = NULL;
+		cfg_path_set(cl, n, "rules", &p);
+		if (p != NULL)
+			conf->rules[conf->nrules++] = p;
+		return;
+	}
+	for (i = 0; i < n->n; i++) {
+		if (n->v[i]->bad)
+			continue;
+		p = NULL;
+		cfg_path_set(cl, n->v[i], "rules entry", &p);
+		if (p != NULL)
+			conf->rules[conf->nrules++] = p;
+	}
+}
+
+/* timezone: the zone of year-less syslog times. */
+static void
+cfg_timezone(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_tz_set(cl, n, "timezone", &conf->timezone);
+}
+
+/* max_line_length: bytes of one line before it is cut. */
+static void
+cfg_max_line(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "max_line_length", CONFIG_MIN_LINE,
+	    CONFIG_MAX_LINE, &conf->max_line);
+}
+
+/* max_queue: bound of the postfix queue-id table. */
+static void
+cfg_max_queue(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "max_queue", CONFIG_MIN_QUEUE, CONFIG_MAX_QUEUE,
+	    &conf->max_queue);
+}
+
+/* networks: a mapping of named CIDR lists. */
+static void
+cfg_networks(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_map_walk(cl, n, cfg_network_keys, "networks", arg);
+}
+
+/* Add the network scalar n names to set; bounded over all lists. */
+static void
+cfg_cidr_one(struct cfg_load *cl, const struct cnode *n, struct cidr_set *set,
+    const char *what)
+{
+	struct cidr	 c;
+	const char	*cause = "bad network";
+	char		 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, what, "a network") == NULL)
+		return;
+	if (cl->cidrs_full)
+		return;
+	if (++cl->ncidrs > CONFIG_MAX_CIDRS) {
+		cfg_error_at(cl, n, "more than %d networks in all",
+		    CONFIG_MAX_CIDRS);
+		cl->cidrs_full = true;
+		return;
+	}
+	if (cidr_parse(&c, n->s, n->len, &cause) != 0) {
+		cfg_error_at(cl, n, "bad network '%s' in %s: %s",
+		    cfg_esc(n, e, sizeof e), what, cause);
+		return;
+	}
+	cidr_set_add(set, &c);
+}
+
+/* A network list: one CIDR, a list of them, or nothing. */
+static void
+cfg_cidrs(struct cfg_load *cl, const struct cnode *n, struct cidr_set *set,
+    const char *what)
+{
+	size_t	i;
+
+	switch (n->type) {
+	case CNODE_MAP:
+		cfg_error_at(cl, n, "%s must be a list of networks, not a "
+		    "mapping", what);
+		break;
+	case CNODE_SCALAR:
+		if (!n->null)
+			cfg_cidr_one(cl, n, set, what);
+		break;
+	case CNODE_SEQ:
+		for (i = 0; i < n->n; i++) {
+			if (!n->v[i]->bad)
+				cfg_cidr_one(cl, n->v[i], set, what);
+		}
+		break;
+	}
+}
+
+/* networks.internal: our own address space. */
+static void
+cfg_net_internal(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_cidrs(cl, n, &conf->internal, "internal");
+}
+
+/* networks.mail_servers: hosts that may speak SMTP outward. */
+static void
+cfg_net_mail(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_cidrs(cl, n, &conf->mail_servers, "mail_servers");
+}
+
+/* networks.proxies: forward proxies. */
+static void
+cfg_net_proxies(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_cidrs(cl, n, &conf->proxies, "proxies");
+}
+
+/* networks.dns_servers: resolvers. */
+static void
+cfg_net_dns(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_cidrs(cl, n, &conf->dns_servers, "dns_servers");
+}
+
+/* sources: a non-empty list of source mappings, at most the bound. */
+static void
+cfg_sources(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config		*conf = arg;
+	struct source_conf	*src;
+	size_t			 i, count;
+
+	if (n->type == CNODE_SCALAR && n->null) {
+		cfg_error_at(cl, n, "sources must list at least one source");
+		return;
+	}
+	if (n->type != CNODE_SEQ) {
+		cfg_error_at(cl, n, "sources must be a list, not %s",
+		    cfg_kind(n));
+		return;
+	}
+	if (n->n == 0) {
+		cfg_error_at(cl, n, "sources must list at least one source");
+		return;
+	}
+	count = n->n < CONFIG_MAX_SOURCES ? n->n : CONFIG_MAX_SOURCES;
+	if ((conf->sources = calloc(count, sizeof *conf->sources)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < count; i++) {
+		src = &conf->sources[i];
+		conf->nsources = i + 1;
+		src->line = (int)(n->v[i]->line > INT_MAX ? INT_MAX :
+		    n->v[i]->line);
+		cfg_map_walk(cl, n->v[i], cfg_source_keys, "source", src);
+	}
+	if (n->n > CONFIG_MAX_SOURCES) {
+		cfg_error_at(cl, n->v[CONFIG_MAX_SOURCES],
+		    "more than %d sources", CONFIG_MAX_SOURCES);
+	}
+}
+
+/* True if s is a usable source name: it becomes a path component. */
+static bool
+cfg_source_name_ok(const char *s, size_t len)
+{
+	size_t	i;
+
+	if (len == 0 || len > CONFIG_MAX_NAME)
+		return false;
+	for (i = 0; i < len; i++) {
+		if ((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' &&
+		    s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9') ||
+		    s[i] == '_' || s[i] == '.' || s[i] == '-')
+			continue;
+		return false;
+	}
+	return true;
+}
+
+/* sources[].name: unique, and safe as a file name. */
+static void
+cfg_src_name(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+	struct config		*conf = cl->conf;
+	char			 e[CONFIG_ESC];
+	size_t			 i, idx = (size_t)(src - conf->sources);
+
+	if (cfg_scalar(cl, n, "name", "a name") == NULL)
+		return;
+	if (!cfg_source_name_ok(n->s, n->len)) {
+		cfg_error_at(cl, n, "source name '%s' must be 1 to %d of "
+		    "A-Z a-z 0-9 _ . -", cfg_esc(n, e, sizeof e),
+		    CONFIG_MAX_NAME);
+		return;
+	}
+	if (strcmp(n->s, ".") == 0 || strcmp(n->s, "..") == 0) {
+		cfg_error_at(cl, n, "source name must not be '.' or '..'");
+		return;
+	}
+	for (i = 0; i < idx; i++) {
+		if (conf->sources[i].name != NULL &&
+		    strcmp(conf->sources[i].name, n->s) == 0) {
+			cfg_error_at(cl, n, "duplicate source name '%s' (first "
+			    "at line %d)", n->s, conf->sources[i].line);
+			return;
+		}
+	}
+	src->name = cfg_strdup(n->s);
+}
+
+/* sources[].path: the file to follow. */
+static void
+cfg_src_path(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+
+	cfg_path_set(cl, n, "path", &src->path);
+}
+
+/* sources[].parser: a registered parser or "auto". */
+static void
+cfg_src_parser(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+	const char		*best = NULL;
+	char			 e[CONFIG_ESC], known[256];
+	size_t			 bestd = 0, i, off;
+
+	if (cfg_scalar(cl, n, "parser", "a parser name") == NULL)
+		return;
+	if (strcmp(n->s, "auto") == 0 || parser_lookup(n->s) != NULL) {
+		src->parser = cfg_strdup(n->s);
+		return;
+	}
+	cfg_suggest_try(n->s, n->len, "auto", &best, &bestd);
+	for (i = 0; parser_registry[i] != NULL; i++) {
+		cfg_suggest_try(n->s, n->len, parser_registry[i]->name, &best,
+		    &bestd);
+	}
+	if (best != NULL) {
+		cfg_error_at(cl, n, "unknown parser '%s'; did you mean '%s'?",
+		    cfg_esc(n, e, sizeof e), best);
+		return;
+	}
+	off = (size_t)snprintf(known, sizeof known, "auto");
+	for (i = 0; parser_registry[i] != NULL && off < sizeof known; i++) {
+		off += (size_t)snprintf(known + off, sizeof known - off,
+		    ", %s", parser_registry[i]->name);
+	}
+	cfg_error_at(cl, n, "unknown parser '%s' (known: %s)",
+	    cfg_esc(n, e, sizeof e), known);
+}
+
+/* sources[].timezone: overrides the global zone for this source. */
+static void
+cfg_src_timezone(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+
+	cfg_tz_set(cl, n, "timezone", &src->timezone);
+}
+
+/* sources[].start_at: where a file never seen before is first read. */
+static void
+cfg_src_start_at(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+	char			 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, "start_at", "'beginning' or 'end'") == NULL)
+		return;
+	if (strcmp(n->s, "beginning") == 0)
+		src->start_at = START_BEGINNING;
+	else if (strcmp(n->s, "end") == 0)
+		src->start_at = START_END;
+	else {
+		cfg_error_at(cl, n, "start_at must be 'beginning' or 'end', "
+		    "not '%s'", cfg_esc(n, e, sizeof e));
+	}
+}
+
+/* evidence: a mapping. */
+static void
+cfg_evidence(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_map_walk(cl, n, cfg_evidence_keys, "evidence", arg);
+}
+
+/* evidence.dir: the archive's folder. */
+static void
+cfg_evidence_dir(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_path_set(cl, n, "dir", &conf->evidence_dir);
+}
+
+/* True if mapping m has the key (whether or not its value is good). */
+static bool
+cfg_map_has(const struct cnode *m, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i + 1 < m->n; i += 2) {
+		if (m->v[i]->type == CNODE_SCALAR && m->v[i]->s != NULL &&
+		    strcmp(m->v[i]->s, key) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* outputs: a list of output mappings, possibly empty. */
+static void
+cfg_outputs(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config		*conf = arg;
+	struct output_conf	*out;
+	struct cnode		*item;
+	size_t			 i, count;
+
+	if (n->type == CNODE_SCALAR && n->null)
+		return;
+	if (n->type != CNODE_SEQ) {
+		cfg_error_at(cl, n, "outputs must be a list, not %s",
+		    cfg_kind(n));
+		return;
+	}
+	if (n->n == 0)
+		return;
+	count = n->n < CONFIG_MAX_OUTPUTS ? n->n : CONFIG_MAX_OUTPUTS;
+	if ((conf->outputs = calloc(count, sizeof *conf->outputs)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < count; i++) {
+		item = n->v[i];
+		out = &conf->outputs[i];
+		conf->noutputs = i + 1;
+		out->line = (int)(item->line > INT_MAX ? INT_MAX : item->line);
+		cfg_map_walk(cl, item, cfg_output_keys, "output", out);
+		if (item->type == CNODE_MAP && out->type != NULL &&
+		    strcmp(out->type, "jsonl") == 0 &&
+		    !cfg_map_has(item, "path"))
+			cfg_error_at(cl, item, "jsonl output needs a 'path'");
+	}
+	if (n->n > CONFIG_MAX_OUTPUTS) {
+		cfg_error_at(cl, n->v[CONFIG_MAX_OUTPUTS],
+		    "more than %d outputs", CONFIG_MAX_OUTPUTS);
+	}
+}
+
+/* outputs[].type: a known output type. */
+static void
+cfg_out_type(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	const char		*best = NULL;
+	char			 e[CONFIG_ESC];
+	size_t			 bestd = 0, i;
+
+	if (cfg_scalar(cl, n, "type", "an output type") == NULL)
+		return;
+	for (i = 0; cfg_output_types[i] != NULL; i++) {
+		if (strcmp(cfg_output_types[i], n->s) == 0) {
+			out->type = cfg_strdup(n->s);
+			return;
+		}
+		cfg_suggest_try(n->s, n->len, cfg_output_types[i], &best,
+		    &bestd);
+	}
+	if (best != NULL) {
+		cfg_error_at(cl, n, "unknown output type '%s'; did you mean "
+		    "'%s'?", cfg_esc(n, e, sizeof e), best);
+	} else {
+		cfg_error_at(cl, n, "unknown output type '%s' (known: jsonl)",
+		    cfg_esc(n, e, sizeof e));
+	}
+}
+
+/* outputs[].path: where a file output writes. */
+static void
+cfg_out_path(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+
+	cfg_path_set(cl, n, "path", &out->path);
+}
+
+/* A malloc'd formatted string. */
+static char * __attribute__((format(printf, 1, 2)))
+cfg_strf(const char *fmt, ...)
+{
+	va_list	 ap;
+	char	*p;
+	int	 n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fatalx("vsnprintf");
+	if ((p = malloc((size_t)n + 1)) == NULL)
+		fatal("malloc");
+	va_start(ap, fmt);
+	vsnprintf(p, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return p;
+}
+
+struct config *
+config_load(const char *path, char **cause)
+{
+	struct config	*conf = NULL;
+	struct stat	 sb;
+	char		*buf = NULL;
+	size_t		 len = 0, size;
+	ssize_t		 n;
+	int		 fd;
+
+	*cause = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*cause = cfg_strf("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (fstat(fd, &sb) == -1) {
+		*cause = cfg_strf("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		*cause = cfg_strf("%s: not a regular file", path);
+		goto out;
+	}
+	if (sb.st_size > CONFIG_MAX_FILE) {
+		*cause = cfg_strf("%s: larger than %d bytes", path,
+		    CONFIG_MAX_FILE);
+		goto out;
+	}
+	size = (size_t)sb.st_size;
+	if ((buf = malloc(size + 1)) == NULL)
+		fatal("malloc");
+	while (len < size) {
+		n = read(fd, buf + len, size - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			*cause = cfg_strf("%s: %s", path, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	conf = config_load_buffer(path, buf, len, cause);
+out:
+	free(buf);
+	close(fd);
+	return conf;
+}
+
+struct config *
+config_load_buffer(const char *name, const char *buf, size_t len,
+    char **cause)
+{
+	struct cfg_load	 cl;
+	struct config	*conf;
+	struct cnode	*root = NULL;
+	bool		 stop = false;
+	size_t		 i;
+
+	*cause = NULL;
+	memset(&cl, 0, sizeof cl);
+	cl.name = name;
+	cl.buf = buf;
+	cl.len = len;
+	cl.base = cfg_basedir(name);
+	if ((conf = calloc(1, sizeof *conf)) == NULL)
+		fatal("calloc");
+	cl.conf = conf;
+	conf->file = cfg_strdup(name);
+	conf->timezone = cfg_strdup("UTC");
+	conf->max_line = CONFIG_MAX_LINE_DEFAULT;
+	conf->max_queue = CONFIG_MAX_QUEUE_DEFAULT;
+	cidr_set_init(&conf->internal);
+	cidr_set_init(&conf->mail_servers);
+	cidr_set_init(&conf->proxies);
+	cidr_set_init(&conf->dns_servers);
+
+	if (len > CONFIG_MAX_FILE)
+		cfg_error(&cl, 0, 0, "larger than %d bytes", CONFIG_MAX_FILE);
+	else
+		root = cfg_read(&cl, &stop);
+	if (len <= CONFIG_MAX_FILE && !stop) {
+		if (root == NULL || (root->type == CNODE_SCALAR && root->null &&
+		    !root->bad))
+			cfg_error(&cl, 1, 1, "the configuration is empty");
+		else
+			cfg_map_walk(&cl, root, cfg_top_keys, NULL, conf);
+	}
+	cfg_node_free(root);
+
+	if (cl.nerrs == 0 && !cl.full) {
+		if (conf->evidence_dir == NULL)
+			conf->evidence_dir = cfg_join(conf->state_dir,
+			    "evidence", strlen("evidence"));
+		free(cl.base);
+		return conf;
+	}
+	*cause = cfg_cause(&cl);
+	for (i = 0; i < cl.nerrs; i++)
+		free(cl.errs[i].msg);
+	free(cl.errs);
+	free(cl.base);
+	config_free(conf);
+	return NULL;
+}
+
+void
+config_free(struct config *conf)
+{
+	size_t	i;
+
+	if (conf == NULL)
+		return;
+	free(conf->file);
+	free(conf->state_dir);
+	for (i = 0; i < conf->nrules; i++)
+		free(conf->rules[i]);
+	free(conf->rules);
+	cidr_set_free(&conf->internal);
+	cidr_set_free(&conf->mail_servers);
+	cidr_set_free(&conf->proxies);
+	cidr_set_free(&conf->dns_servers);
+	for (i = 0; i < conf->nsources; i++) {
+		free(conf->sources[i].name);
+		free(conf->sources[i].path);
+		free(conf->sources[i].parser);
+		free(conf->sources[i].timezone);
+	}
+	free(conf->sources);
+	free(conf->evidence_dir);
+	for (i = 0; i < conf->noutputs; i++) {
+		free(conf->outputs[i].type);
+		free(conf->outputs[i].path);
+	}
+	free(conf->outputs);
+	free(conf->timezone);
+	free(conf);
+}
+
+const struct source_conf *
+config_source(const struct config *conf, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < conf->nsources; i++) {
+		if (conf->sources[i].name != NULL &&
+		    strcmp(conf->sources[i].name, name) == 0)
+			return &conf->sources[i];
+	}
+	return NULL;
+}
