@@ -34,7 +34,8 @@ keibid_load_rules(const struct config *conf, char **cause)
 	return ruleset_load(conf->rules, conf->nrules, cause);
 }
 
-int
+/* Rule callback: hand the alert to every output. */
+static int
 keibid_alert_cb(void *arg, struct rule *r, const struct record *rec)
 {
 	struct source	*src = arg;
@@ -42,9 +43,17 @@ keibid_alert_cb(void *arg, struct rule *r, const struct record *rec)
 	size_t		 i;
 
 	kd->alerts++;
+	src->st.alerts++;
 	for (i = 0; i < kd->nout; i++)
 		output_alert(kd->out[i], r, rec);
 	return 0;
+}
+
+void
+keibid_event(struct keibid *kd, struct source *src, struct record *rec)
+{
+	if (kd->rules != NULL)
+		ruleset_match(kd->rules, rec, keibid_alert_cb, src);
 }
 
 /* Make the state folder if it is not there (mode 0750). */

@@ -46,8 +46,11 @@ struct keibid	*keibid_new(struct config *, struct ruleset *, bool once,
 int		 keibid_run(struct keibid *);
 void		 keibid_free(struct keibid *);
 
-/* Rule callback of a source (arg): hand the alert to every output. */
-int		 keibid_alert_cb(void *arg, struct rule *, const struct record *);
+/*
+ * A parsed and finished event of src: run detection on it and hand what
+ * fires to the outputs.  The record is valid during the call only.
+ */
+void		 keibid_event(struct keibid *, struct source *, struct record *);
 
 /* Load the rules a config names; NULL with *cause. */
 struct ruleset	*keibid_load_rules(const struct config *, char **cause);

@@ -283,9 +283,7 @@ source_dispatch(struct source *src, const char *line, size_t len, int flags)
 		record_set(rec, RF_EVENT_DATASET, src->parser->dataset,
 		    strlen(src->parser->dataset));
 	record_finish(rec, &src->kd->conf->internal);
-	if (src->kd->rules != NULL)
-		src->st.alerts += ruleset_match(src->kd->rules, rec,
-		    keibid_alert_cb, src);
+	keibid_event(src->kd, src, rec);
 }
 
 static void
