@@ -14,9 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
+#ifdef HAVE_LIBSYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
 
 #include "keibid.h"
 #include "log.h"
@@ -27,6 +31,41 @@
 
 static void	keibid_tick(evutil_socket_t, short, void *);
 static void	keibid_signal(evutil_socket_t, short, void *);
+
+/*
+ * Tell systemd (Type=notify) about the daemon's state: READY=1, RELOADING=1,
+ * STOPPING=1, WATCHDOG=1.  Without libsystemd, or outside systemd, nothing.
+ */
+static void
+keibid_notify(const char *state)
+{
+#ifdef HAVE_LIBSYSTEMD
+	sd_notify(0, state);
+#else
+	(void)state;
+#endif
+}
+
+/* Ping the systemd watchdog from the loop, at half its interval. */
+static void
+keibid_watchdog(struct keibid *kd)
+{
+#ifdef HAVE_LIBSYSTEMD
+	struct timespec	ts;
+	uint64_t	now, usec;
+
+	if (kd->once || sd_watchdog_enabled(0, &usec) <= 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+	if (now - kd->watchdog_last < usec / 2)
+		return;
+	kd->watchdog_last = now;
+	sd_notify(0, "WATCHDOG=1");
+#else
+	(void)kd;
+#endif
+}
 
 struct ruleset *
 keibid_load_rules(const struct config *conf, char **cause)
@@ -192,6 +231,7 @@ keibid_tick(evutil_socket_t fd, short events, void *arg)
 	struct timeval	 tv = { 0, KEIBID_TICK_MS * 1000 };
 	bool		 more;
 
+	keibid_watchdog(kd);
 	more = keibid_read_all(kd);
 	if (kd->once) {
 		if (more) {
@@ -219,10 +259,12 @@ keibid_reload(struct keibid *kd)
 	char		*cause = NULL;
 
 	log_info("reloading %s", kd->conf->file);
+	keibid_notify("RELOADING=1");
 	if ((nconf = config_load(kd->conf->file, &cause)) == NULL) {
 		log_warnx("reload failed, keeping the running configuration:\n%s",
 		    cause);
 		free(cause);
+		keibid_notify("READY=1\nSTATUS=reload failed, see the log");
 		return;
 	}
 	if ((nrules = keibid_load_rules(nconf, &cause)) == NULL) {
@@ -230,6 +272,7 @@ keibid_reload(struct keibid *kd)
 		    cause);
 		free(cause);
 		config_free(nconf);
+		keibid_notify("READY=1\nSTATUS=reload failed, see the log");
 		return;
 	}
 	/*
@@ -243,6 +286,7 @@ keibid_reload(struct keibid *kd)
 	cidr_set_init(&nconf->internal);
 	config_free(nconf);
 	log_info("reloaded: %zu rules", kd->rules->n);
+	keibid_notify("READY=1\nSTATUS=running");
 }
 
 static void
@@ -257,6 +301,7 @@ keibid_signal(evutil_socket_t sig, short events, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_info("stopping on signal %d", (int)sig);
+		keibid_notify("STOPPING=1");
 		event_base_loopexit(kd->base, NULL);
 		break;
 	}
@@ -268,6 +313,8 @@ keibid_run(struct keibid *kd)
 	struct timeval	tv = { 0, 0 };
 
 	evtimer_add(kd->ev_tick, &tv);
+	if (!kd->once)
+		keibid_notify("READY=1\nSTATUS=running");
 	if (event_base_dispatch(kd->base) == -1)
 		fatalx("event_base_dispatch");
 	/* Whatever was read is handled: make it durable and save. */

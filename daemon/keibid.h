@@ -36,6 +36,7 @@ struct keibid {
 
 	uint64_t		 alerts;
 	bool			 dirty;		/* positions to save */
+	uint64_t		 watchdog_last;	/* last WATCHDOG=1, monotonic us */
 	int			 exit_code;
 };
 
