@@ -47,6 +47,7 @@
 #define CONFIG_MIN_QUEUE	1
 #define CONFIG_MAX_QUEUE	10000000
 #define CONFIG_ESC		96		/* escaped text in a message */
+#define CONFIG_MAX_SOCKET	108		/* sun_path of a unix socket */
 
 enum cnode_type {
 	CNODE_SCALAR,
@@ -116,9 +117,60 @@ static void	cfg_src_path(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_parser(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_timezone(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_start_at(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_partial(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_rotate_wait(struct cfg_load *, struct cnode *, void *);
 static void	cfg_evidence_dir(struct cfg_load *, struct cnode *, void *);
+static void	cfg_ev_seg_size(struct cfg_load *, struct cnode *, void *);
+static void	cfg_ev_seg_age(struct cfg_load *, struct cnode *, void *);
+static void	cfg_ev_level(struct cfg_load *, struct cnode *, void *);
+static void	cfg_ev_retention(struct cfg_load *, struct cnode *, void *);
+static void	cfg_ev_signing_key(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_type(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_path(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_name(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_url(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_flavour(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_secret(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_api_key(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_tlp(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_pap(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_from(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_to(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_username(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_password(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_tls(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_language(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_address(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_facility(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_app_name(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_timeout(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_max_age(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_backoff(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_check(struct cfg_load *, struct cnode *,
+		    struct config *, size_t);
+static char	*cfg_strf(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+static void	cfg_incidents(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_idle(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_reopen(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_throttle(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_max_new(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_c2_hosts(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_worm_link(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_samples(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_max_open(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_language(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_csirt(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_org(struct cfg_load *, struct cnode *, void *);
+static void	cfg_geoip(struct cfg_load *, struct cnode *, void *);
+static void	cfg_geoip_country(struct cfg_load *, struct cnode *, void *);
+static void	cfg_geoip_asn(struct cfg_load *, struct cnode *, void *);
+static void	cfg_geoip_city(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inventory(struct cfg_load *, struct cnode *, void *);
+static void	cfg_control_socket(struct cfg_load *, struct cnode *, void *);
+static void	cfg_control_group(struct cfg_load *, struct cnode *, void *);
+static void	cfg_metrics(struct cfg_load *, struct cnode *, void *);
+static void	cfg_metrics_listen(struct cfg_load *, struct cnode *, void *);
 
 static const struct cfg_key cfg_top_keys[] = {
 	{ .name = "state_dir", .required = true, .fn = cfg_state_dir },
@@ -130,6 +182,17 @@ static const struct cfg_key cfg_top_keys[] = {
 	{ .name = "sources", .required = true, .fn = cfg_sources },
 	{ .name = "evidence", .fn = cfg_evidence },
 	{ .name = "outputs", .fn = cfg_outputs },
+	{ .name = "incidents", .fn = cfg_incidents },
+	{ .name = "geoip", .fn = cfg_geoip },
+	{ .name = "inventory", .fn = cfg_inventory },
+	{ .name = "control_socket", .fn = cfg_control_socket },
+	{ .name = "control_group", .fn = cfg_control_group },
+	{ .name = "metrics", .fn = cfg_metrics },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_metrics_keys[] = {
+	{ .name = "listen", .fn = cfg_metrics_listen },
 	{ .name = NULL }
 };
 
@@ -147,22 +210,72 @@ static const struct cfg_key cfg_source_keys[] = {
 	{ .name = "parser", .required = true, .fn = cfg_src_parser },
 	{ .name = "timezone", .fn = cfg_src_timezone },
 	{ .name = "start_at", .fn = cfg_src_start_at },
+	{ .name = "partial_line_timeout", .fn = cfg_src_partial },
+	{ .name = "rotate_wait", .fn = cfg_src_rotate_wait },
 	{ .name = NULL }
 };
 
 static const struct cfg_key cfg_evidence_keys[] = {
 	{ .name = "dir", .fn = cfg_evidence_dir },
+	{ .name = "segment_size", .fn = cfg_ev_seg_size },
+	{ .name = "segment_age", .fn = cfg_ev_seg_age },
+	{ .name = "level", .fn = cfg_ev_level },
+	{ .name = "retention_days", .fn = cfg_ev_retention },
+	{ .name = "signing_key", .fn = cfg_ev_signing_key },
 	{ .name = NULL }
 };
 
 static const struct cfg_key cfg_output_keys[] = {
 	{ .name = "type", .required = true, .fn = cfg_out_type },
 	{ .name = "path", .fn = cfg_out_path },
+	{ .name = "name", .fn = cfg_out_name },
+	{ .name = "url", .fn = cfg_out_url },
+	{ .name = "flavour", .fn = cfg_out_flavour },
+	{ .name = "secret_file", .fn = cfg_out_secret },
+	{ .name = "api_key_file", .fn = cfg_out_api_key },
+	{ .name = "tlp", .fn = cfg_out_tlp },
+	{ .name = "pap", .fn = cfg_out_pap },
+	{ .name = "from", .fn = cfg_out_from },
+	{ .name = "to", .fn = cfg_out_to },
+	{ .name = "username", .fn = cfg_out_username },
+	{ .name = "password_file", .fn = cfg_out_password },
+	{ .name = "tls", .fn = cfg_out_tls },
+	{ .name = "language", .fn = cfg_out_language },
+	{ .name = "address", .fn = cfg_out_address },
+	{ .name = "facility", .fn = cfg_out_facility },
+	{ .name = "app_name", .fn = cfg_out_app_name },
+	{ .name = "timeout", .fn = cfg_out_timeout },
+	{ .name = "max_age", .fn = cfg_out_max_age },
+	{ .name = "backoff_max", .fn = cfg_out_backoff },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_incident_keys[] = {
+	{ .name = "idle", .fn = cfg_inc_idle },
+	{ .name = "reopen", .fn = cfg_inc_reopen },
+	{ .name = "throttle", .fn = cfg_inc_throttle },
+	{ .name = "max_new_per_minute", .fn = cfg_inc_max_new },
+	{ .name = "c2_hosts", .fn = cfg_inc_c2_hosts },
+	{ .name = "worm_link", .fn = cfg_inc_worm_link },
+	{ .name = "samples", .fn = cfg_inc_samples },
+	{ .name = "max_open", .fn = cfg_inc_max_open },
+	{ .name = "language", .fn = cfg_inc_language },
+	{ .name = "csirt_name", .fn = cfg_inc_csirt },
+	{ .name = "organization", .fn = cfg_inc_org },
+	{ .name = NULL }
+};
+
+static const struct cfg_key cfg_geoip_keys[] = {
+	{ .name = "country", .fn = cfg_geoip_country },
+	{ .name = "asn", .fn = cfg_geoip_asn },
+	{ .name = "city", .fn = cfg_geoip_city },
 	{ .name = NULL }
 };
 
 /* Output types this build knows. */
-static const char *const cfg_output_types[] = { "jsonl", NULL };
+static const char *const cfg_output_types[] = {
+	"jsonl", "alerts", "webhook", "email", "syslog", NULL
+};
 
 /* strdup that cannot fail (allocation failure is fatal). */
 static char *
@@ -529,7 +642,7 @@ cfg_read(struct cfg_load *cl, bool *stop)
 	struct cnode		*root = NULL, *n;
 	struct cnode		*stack[CONFIG_MAX_DEPTH];
 	const yaml_char_t	*anchor, *tag;
-	size_t			 depth = 0, skip = 0, ndocs = 0;
+	size_t			 depth = 0, ndocs = 0;
 	bool			 done = false, container;
 
 	if (!yaml_parser_initialize(&p))
@@ -558,9 +671,7 @@ cfg_read(struct cfg_load *cl, bool *stop)
 			break;
 		case YAML_SEQUENCE_END_EVENT:
 		case YAML_MAPPING_END_EVENT:
-			if (skip > 0)
-				skip--;
-			else if (depth > 0)
+			if (depth > 0)
 				depth--;
 			break;
 		case YAML_ALIAS_EVENT:
@@ -569,10 +680,6 @@ cfg_read(struct cfg_load *cl, bool *stop)
 		case YAML_MAPPING_START_EVENT:
 			container = ev.type == YAML_SEQUENCE_START_EVENT ||
 			    ev.type == YAML_MAPPING_START_EVENT;
-			if (skip > 0) {
-				skip += container;
-				break;
-			}
 			if (++cl->nodes > CONFIG_MAX_NODES) {
 				cfg_error(cl, cfg_mark1(ev.start_mark.line),
 				    cfg_mark1(ev.start_mark.column),
@@ -606,12 +713,17 @@ cfg_read(struct cfg_load *cl, bool *stop)
 			}
 			if (tag != NULL)
 				cfg_error_at(cl, n, "tags are not supported");
+			/*
+			 * Too deep: stop reading rather than skip, as libyaml
+			 * takes time quadratic in the depth of flow nesting.
+			 */
 			if (container && depth == CONFIG_MAX_DEPTH) {
 				cfg_error_at(cl, n, "nested deeper than %d "
 				    "levels", CONFIG_MAX_DEPTH);
 				n->type = CNODE_SCALAR;
 				n->bad = true;
-				skip = 1;
+				container = false;
+				*stop = true;
 			}
 			if (depth == 0) {
 				/* One root: a second document stops first. */
@@ -619,7 +731,7 @@ cfg_read(struct cfg_load *cl, bool *stop)
 				root = n;
 			} else
 				cfg_node_add(stack[depth - 1], n);
-			if (container && skip == 0)
+			if (container)
 				stack[depth++] = n;
 			break;
 		default:
@@ -1026,6 +1138,105 @@ cfg_max_queue(struct cfg_load *cl, struct cnode *n, void *arg)
 	    &conf->max_queue);
 }
 
+/* control_socket: keibictl's unix socket (sun_path is 108 bytes). */
+static void
+cfg_control_socket(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+	char		*p = NULL;
+
+	cfg_path_set(cl, n, "control_socket", &p);
+	if (p == NULL)
+		return;
+	if (strlen(p) >= CONFIG_MAX_SOCKET) {
+		cfg_error_at(cl, n, "control_socket is longer than %d bytes "
+		    "once resolved", CONFIG_MAX_SOCKET - 1);
+		free(p);
+		return;
+	}
+	free(conf->control_socket);
+	conf->control_socket = p;
+}
+
+/* control_group: the group whose members may use the control socket. */
+static void
+cfg_control_group(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+	char		 e[CONFIG_ESC];
+	size_t		 i;
+
+	if (cfg_scalar(cl, n, "control_group", "a group name") == NULL)
+		return;
+	for (i = 0; i < n->len; i++) {
+		if (n->s[i] == ':' || n->s[i] == '/' || n->s[i] == ' ' ||
+		    n->len > 64) {
+			cfg_error_at(cl, n, "control_group '%s' is not a group "
+			    "name", cfg_esc(n, e, sizeof e));
+			return;
+		}
+	}
+	free(conf->control_group);
+	conf->control_group = cfg_strdup(n->s);
+}
+
+/* metrics: a mapping; without it there is no metrics listener. */
+static void
+cfg_metrics(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	if (n->type == CNODE_SCALAR && n->null)
+		return;
+	cfg_map_walk(cl, n, cfg_metrics_keys, "metrics", arg);
+}
+
+/*
+ * metrics.listen: "127.0.0.1:9120" or "[::1]:9120".  Only loopback
+ * addresses: the listener answers anyone who can reach it.
+ */
+static void
+cfg_metrics_listen(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config		*conf = arg;
+	struct netaddr		 a;
+	const char		*s, *colon, *host;
+	char			 e[CONFIG_ESC];
+	size_t			 hlen, port = 0, i;
+
+	if ((s = cfg_scalar(cl, n, "listen", "an address:port")) == NULL)
+		return;
+	if ((colon = strrchr(s, ':')) == NULL || colon[1] == '\0')
+		goto bad;
+	host = s;
+	hlen = (size_t)(colon - s);
+	if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+		host++;
+		hlen -= 2;
+	} else if (memchr(host, ':', hlen) != NULL)
+		goto bad;	/* IPv6 needs brackets */
+	for (i = 1; colon[i] != '\0'; i++) {
+		if (colon[i] < '0' || colon[i] > '9' || i > 5)
+			goto bad;
+		port = port * 10 + (size_t)(colon[i] - '0');
+	}
+	if (port == 0 || port > 65535 || netaddr_parse(&a, host, hlen) != 0)
+		goto bad;
+	if (!(a.family == 4 && a.a[0] == 127) && !(a.family == 6 &&
+	    memcmp(a.a, "\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\1", 16) == 0)) {
+		cfg_error_at(cl, n, "metrics listen address '%s' is not a "
+		    "loopback address (127.0.0.0/8 or [::1])",
+		    cfg_esc(n, e, sizeof e));
+		return;
+	}
+	free(conf->metrics_addr);
+	if ((conf->metrics_addr = strndup(host, hlen)) == NULL)
+		fatal("strndup");
+	conf->metrics_port = port;
+	return;
+bad:
+	cfg_error_at(cl, n, "metrics listen must be address:port such as "
+	    "127.0.0.1:9120 or [::1]:9120, not '%s'", cfg_esc(n, e, sizeof e));
+}
+
 /* networks: a mapping of named CIDR lists. */
 static void
 cfg_networks(struct cfg_load *cl, struct cnode *n, void *arg)
@@ -1150,6 +1361,7 @@ cfg_sources(struct cfg_load *cl, struct cnode *n, void *arg)
 		conf->nsources = i + 1;
 		src->line = (int)(n->v[i]->line > INT_MAX ? INT_MAX :
 		    n->v[i]->line);
+		src->rotate_wait = CONFIG_ROTATE_WAIT_DEFAULT;
 		cfg_map_walk(cl, n->v[i], cfg_source_keys, "source", src);
 	}
 	if (n->n > CONFIG_MAX_SOURCES) {
@@ -1295,6 +1507,72 @@ cfg_evidence_dir(struct cfg_load *cl, struct cnode *n, void *arg)
 	cfg_path_set(cl, n, "dir", &conf->evidence_dir);
 }
 
+/* sources[].partial_line_timeout: seconds before a held line goes. */
+static void
+cfg_src_partial(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+
+	cfg_number_set(cl, n, "partial_line_timeout", 0, 86400,
+	    &src->partial_timeout);
+}
+
+/* sources[].rotate_wait: seconds a rotated file must be quiet. */
+static void
+cfg_src_rotate_wait(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+
+	cfg_number_set(cl, n, "rotate_wait", 0, 3600, &src->rotate_wait);
+}
+
+/* evidence.segment_size: raw bytes a segment holds before a seal. */
+static void
+cfg_ev_seg_size(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "segment_size", 4096, 1024ULL * 1024 * 1024,
+	    &conf->segment_size);
+}
+
+/* evidence.segment_age: seconds a segment may stay open. */
+static void
+cfg_ev_seg_age(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "segment_age", 1, 86400, &conf->segment_age);
+}
+
+/* evidence.level: the gzip compression level. */
+static void
+cfg_ev_level(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "level", 1, 9, &conf->evidence_level);
+}
+
+/* evidence.retention_days: age after which segments go; 0 keeps all. */
+static void
+cfg_ev_retention(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_number_set(cl, n, "retention_days", 0, 36500,
+	    &conf->retention_days);
+}
+
+/* evidence.signing_key: Ed25519 private key that signs the chain head. */
+static void
+cfg_ev_signing_key(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_path_set(cl, n, "signing_key", &conf->signing_key);
+}
+
 /* True if mapping m has the key (whether or not its value is good). */
 static bool
 cfg_map_has(const struct cnode *m, const char *key)
@@ -1335,11 +1613,13 @@ cfg_outputs(struct cfg_load *cl, struct cnode *n, void *arg)
 		out = &conf->outputs[i];
 		conf->noutputs = i + 1;
 		out->line = (int)(item->line > INT_MAX ? INT_MAX : item->line);
+		out->timeout = CONFIG_OUT_TIMEOUT_DEFAULT;
+		out->max_age = CONFIG_OUT_MAX_AGE_DEFAULT;
+		out->backoff_max = CONFIG_OUT_BACKOFF_DEFAULT;
+		out->facility = 13;	/* log audit */
 		cfg_map_walk(cl, item, cfg_output_keys, "output", out);
-		if (item->type == CNODE_MAP && out->type != NULL &&
-		    strcmp(out->type, "jsonl") == 0 &&
-		    !cfg_map_has(item, "path"))
-			cfg_error_at(cl, item, "jsonl output needs a 'path'");
+		if (item->type == CNODE_MAP && out->type != NULL)
+			cfg_out_check(cl, item, conf, i);
 	}
 	if (n->n > CONFIG_MAX_OUTPUTS) {
 		cfg_error_at(cl, n->v[CONFIG_MAX_OUTPUTS],
@@ -1370,7 +1650,8 @@ cfg_out_type(struct cfg_load *cl, struct cnode *n, void *arg)
 		cfg_error_at(cl, n, "unknown output type '%s'; did you mean "
 		    "'%s'?", cfg_esc(n, e, sizeof e), best);
 	} else {
-		cfg_error_at(cl, n, "unknown output type '%s' (known: jsonl)",
+		cfg_error_at(cl, n, "unknown output type '%s' (known: jsonl, "
+		    "alerts, webhook, email, syslog)",
 		    cfg_esc(n, e, sizeof e));
 	}
 }
@@ -1382,6 +1663,514 @@ cfg_out_path(struct cfg_load *cl, struct cnode *n, void *arg)
 	struct output_conf	*out = arg;
 
 	cfg_path_set(cl, n, "path", &out->path);
+}
+
+/* Set *out to a copy of the text of n. */
+static void
+cfg_str_set(struct cfg_load *cl, const struct cnode *n, const char *what,
+    char **out)
+{
+	if (cfg_scalar(cl, n, what, "a string") == NULL)
+		return;
+	free(*out);
+	*out = cfg_strdup(n->s);
+}
+
+/* Set *out to n if it is one of the words in v (NULL-terminated). */
+static void
+cfg_word_set(struct cfg_load *cl, const struct cnode *n, const char *what,
+    const char *const *v, char **out)
+{
+	char	e[CONFIG_ESC], list[256] = "";
+	size_t	i, o = 0;
+	int	w;
+
+	if (cfg_scalar(cl, n, what, "a word") == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++) {
+		if (strcmp(v[i], n->s) == 0) {
+			free(*out);
+			*out = cfg_strdup(n->s);
+			return;
+		}
+		w = snprintf(list + o, sizeof list - o, "%s%s",
+		    i > 0 ? ", " : "", v[i]);
+		if (w > 0 && (size_t)w < sizeof list - o)
+			o += (size_t)w;
+	}
+	cfg_error_at(cl, n, "%s must be one of %s, not '%s'", what, list,
+	    cfg_esc(n, e, sizeof e));
+}
+
+/* Set *out to the seconds n gives ("90", "30s", "10m", "2h", "1d"). */
+static void
+cfg_duration_set(struct cfg_load *cl, const struct cnode *n,
+    const char *what, unsigned long long min, unsigned long long max,
+    size_t *out)
+{
+	unsigned long long	 v = 0, mul = 1;
+	char			 e[CONFIG_ESC];
+	size_t			 i, len;
+
+	if (cfg_scalar(cl, n, what, "a duration") == NULL)
+		return;
+	len = n->len;
+	switch (n->s[len - 1]) {
+	case 's':
+		len--;
+		break;
+	case 'm':
+		mul = 60;
+		len--;
+		break;
+	case 'h':
+		mul = 3600;
+		len--;
+		break;
+	case 'd':
+		mul = 86400;
+		len--;
+		break;
+	}
+	for (i = 0; i < len; i++) {
+		if (n->s[i] < '0' || n->s[i] > '9')
+			break;
+		if (v <= max)
+			v = v * 10 + (unsigned long long)(n->s[i] - '0');
+	}
+	if (len == 0 || i != len) {
+		cfg_error_at(cl, n, "%s must be a duration like 90, 30s, 10m, "
+		    "2h or 1d, not '%s'", what, cfg_esc(n, e, sizeof e));
+		return;
+	}
+	if (v > max)
+		v = max + 1;
+	v *= mul;
+	if (v < min || v > max) {
+		cfg_error_at(cl, n, "%s must be from %llus to %llus", what, min,
+		    max);
+		return;
+	}
+	*out = (size_t)v;
+}
+
+/* outputs[].name: a stable name (it keys the delivery outbox). */
+static void
+cfg_out_name(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_str_set(cl, n, "name", &((struct output_conf *)arg)->name);
+}
+
+/* outputs[].url: where a webhook posts or an email output connects. */
+static void
+cfg_out_url(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_str_set(cl, n, "url", &((struct output_conf *)arg)->url);
+}
+
+/* outputs[].flavour: what a webhook speaks. */
+static void
+cfg_out_flavour(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	static const char *const v[] = { "standard", "thehive", NULL };
+
+	cfg_word_set(cl, n, "flavour", v, &((struct output_conf *)arg)->flavour);
+}
+
+/* outputs[].secret_file: the webhook's HMAC secret. */
+static void
+cfg_out_secret(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "secret_file",
+	    &((struct output_conf *)arg)->secret_file);
+}
+
+/* outputs[].api_key_file: TheHive's API key. */
+static void
+cfg_out_api_key(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "api_key_file",
+	    &((struct output_conf *)arg)->api_key_file);
+}
+
+static const char *const cfg_tlp_words[] = {
+	"clear", "white", "green", "amber", "amber+strict", "red", NULL
+};
+
+/* outputs[].tlp: traffic light of what TheHive receives. */
+static void
+cfg_out_tlp(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_word_set(cl, n, "tlp", cfg_tlp_words,
+	    &((struct output_conf *)arg)->tlp);
+}
+
+/* outputs[].pap: permissible actions of what TheHive receives. */
+static void
+cfg_out_pap(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	static const char *const v[] = {
+		"clear", "white", "green", "amber", "red", NULL
+	};
+
+	cfg_word_set(cl, n, "pap", v, &((struct output_conf *)arg)->pap);
+}
+
+/* A mail address without controls, spaces or angle brackets. */
+static bool
+cfg_mail_ok(const char *s)
+{
+	const char	*at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0')
+		return false;
+	return strpbrk(s, " <>,;\"\\()[]") == NULL;
+}
+
+/* outputs[].from: the sender of incident mail. */
+static void
+cfg_out_from(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	char			 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, "from", "a mail address") == NULL)
+		return;
+	if (!cfg_mail_ok(n->s)) {
+		cfg_error_at(cl, n, "from is not a plain mail address: '%s'",
+		    cfg_esc(n, e, sizeof e));
+		return;
+	}
+	free(out->from);
+	out->from = cfg_strdup(n->s);
+}
+
+/* outputs[].to: one recipient or a list of them. */
+static void
+cfg_out_to(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	struct cnode		*it;
+	char			 e[CONFIG_ESC];
+	size_t			 i, count;
+
+	count = n->type == CNODE_SEQ ? n->n : 1;
+	if (n->type == CNODE_MAP || count == 0 || count > 64) {
+		cfg_error_at(cl, n, "to must be a mail address or a list of "
+		    "1 to 64 of them");
+		return;
+	}
+	if ((out->to = calloc(count, sizeof *out->to)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < count; i++) {
+		it = n->type == CNODE_SEQ ? n->v[i] : n;
+		if (cfg_scalar(cl, it, "to", "a mail address") == NULL)
+			continue;
+		if (!cfg_mail_ok(it->s)) {
+			cfg_error_at(cl, it, "to is not a plain mail address: "
+			    "'%s'", cfg_esc(it, e, sizeof e));
+			continue;
+		}
+		out->to[out->nto++] = cfg_strdup(it->s);
+	}
+}
+
+/* outputs[].username: the SMTP login. */
+static void
+cfg_out_username(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_str_set(cl, n, "username", &((struct output_conf *)arg)->username);
+}
+
+/* outputs[].password_file: the SMTP password, never on a command line. */
+static void
+cfg_out_password(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "password_file",
+	    &((struct output_conf *)arg)->password_file);
+}
+
+/* outputs[].tls: how an email output secures smtp://. */
+static void
+cfg_out_tls(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	static const char *const v[] = { "starttls", "try", "none", NULL };
+
+	cfg_word_set(cl, n, "tls", v, &((struct output_conf *)arg)->tls);
+}
+
+static const char *const cfg_languages[] = { "en", "ja", NULL };
+
+/* outputs[].language: the language of incident mail. */
+static void
+cfg_out_language(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_word_set(cl, n, "language", cfg_languages,
+	    &((struct output_conf *)arg)->language);
+}
+
+/* outputs[].address: where syslog goes. */
+static void
+cfg_out_address(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	char			 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, "address", "an address") == NULL)
+		return;
+	if (strncmp(n->s, "udp://", 6) != 0 && strncmp(n->s, "tcp://", 6) != 0 &&
+	    strncmp(n->s, "unix:", 5) != 0) {
+		cfg_error_at(cl, n, "address must be udp://HOST:PORT, "
+		    "tcp://HOST:PORT or unix:PATH, not '%s'",
+		    cfg_esc(n, e, sizeof e));
+		return;
+	}
+	free(out->address);
+	out->address = cfg_strdup(n->s);
+}
+
+/* outputs[].facility: the syslog facility number. */
+static void
+cfg_out_facility(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "facility", 0, 23,
+	    &((struct output_conf *)arg)->facility);
+}
+
+/* outputs[].app_name: the syslog APP-NAME. */
+static void
+cfg_out_app_name(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	size_t			 i;
+
+	if (cfg_scalar(cl, n, "app_name", "a name") == NULL)
+		return;
+	for (i = 0; i < n->len; i++) {
+		if (n->s[i] <= ' ' || n->s[i] > '~' || i >= 48) {
+			cfg_error_at(cl, n, "app_name must be 1 to 48 "
+			    "printable ASCII characters without spaces");
+			return;
+		}
+	}
+	free(out->app_name);
+	out->app_name = cfg_strdup(n->s);
+}
+
+/* outputs[].timeout: seconds one delivery attempt may take. */
+static void
+cfg_out_timeout(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "timeout", 1, 600,
+	    &((struct output_conf *)arg)->timeout);
+}
+
+/* outputs[].max_age: how long a delivery is retried. */
+static void
+cfg_out_max_age(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "max_age", 1, 30 * 86400,
+	    &((struct output_conf *)arg)->max_age);
+}
+
+/* outputs[].backoff_max: the longest wait between two attempts. */
+static void
+cfg_out_backoff(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "backoff_max", 1, 86400,
+	    &((struct output_conf *)arg)->backoff_max);
+}
+
+/* What output i of type needs, and its default name (unique). */
+static void
+cfg_out_check(struct cfg_load *cl, struct cnode *item, struct config *conf,
+    size_t i)
+{
+	struct output_conf	*out = &conf->outputs[i];
+	const char		*where;
+	size_t			 j;
+
+	if ((strcmp(out->type, "jsonl") == 0 ||
+	    strcmp(out->type, "alerts") == 0) && !cfg_map_has(item, "path"))
+		cfg_error_at(cl, item, "%s output needs a 'path'", out->type);
+	if (strcmp(out->type, "webhook") == 0) {
+		if (out->url == NULL && !cfg_map_has(item, "url"))
+			cfg_error_at(cl, item, "webhook output needs a 'url'");
+		else if (out->url != NULL &&
+		    strncmp(out->url, "http://", 7) != 0 &&
+		    strncmp(out->url, "https://", 8) != 0)
+			cfg_error_at(cl, item, "webhook url must start with "
+			    "http:// or https://");
+		if (out->flavour != NULL &&
+		    strcmp(out->flavour, "thehive") == 0) {
+			if (!cfg_map_has(item, "api_key_file"))
+				cfg_error_at(cl, item, "thehive webhook needs "
+				    "an 'api_key_file'");
+		} else if (!cfg_map_has(item, "secret_file"))
+			cfg_error_at(cl, item, "webhook output needs a "
+			    "'secret_file' (its signing secret)");
+	}
+	if (strcmp(out->type, "email") == 0) {
+		if (out->url == NULL && !cfg_map_has(item, "url"))
+			cfg_error_at(cl, item, "email output needs a 'url' "
+			    "(smtp://HOST:PORT or smtps://HOST:PORT)");
+		else if (out->url != NULL &&
+		    strncmp(out->url, "smtp://", 7) != 0 &&
+		    strncmp(out->url, "smtps://", 8) != 0)
+			cfg_error_at(cl, item, "email url must start with "
+			    "smtp:// or smtps://");
+		if (!cfg_map_has(item, "from"))
+			cfg_error_at(cl, item, "email output needs a 'from'");
+		if (!cfg_map_has(item, "to"))
+			cfg_error_at(cl, item, "email output needs a 'to'");
+	}
+	if (strcmp(out->type, "syslog") == 0 && !cfg_map_has(item, "address"))
+		cfg_error_at(cl, item, "syslog output needs an 'address'");
+	if (out->name == NULL) {
+		where = out->path != NULL ? out->path : out->url != NULL ?
+		    out->url : out->address != NULL ? out->address : "";
+		out->name = cfg_strf("%s:%s", out->type, where);
+	}
+	for (j = 0; j < i; j++) {
+		if (conf->outputs[j].name != NULL &&
+		    strcmp(conf->outputs[j].name, out->name) == 0) {
+			cfg_error_at(cl, item, "two outputs are named '%s'; "
+			    "give one a different 'name'", out->name);
+			break;
+		}
+	}
+}
+
+/* incidents: how alerts are grouped and how often the CSIRT hears. */
+static void
+cfg_incidents(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct config	*conf = arg;
+
+	cfg_map_walk(cl, n, cfg_incident_keys, "incidents", &conf->incidents);
+}
+
+/* incidents.idle: time without evidence after which one is quiet. */
+static void
+cfg_inc_idle(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "idle", 60, 30 * 86400,
+	    &((struct incident_conf *)arg)->idle);
+}
+
+/* incidents.reopen: a recurrence this soon after a close reopens it. */
+static void
+cfg_inc_reopen(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "reopen", 0, 365 * 86400,
+	    &((struct incident_conf *)arg)->reopen);
+}
+
+/* incidents.throttle: least time between two updates of one incident. */
+static void
+cfg_inc_throttle(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "throttle", 0, 86400,
+	    &((struct incident_conf *)arg)->throttle);
+}
+
+/* incidents.max_new_per_minute: the flood cap (0: none). */
+static void
+cfg_inc_max_new(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "max_new_per_minute", 0, 100000,
+	    &((struct incident_conf *)arg)->max_new);
+}
+
+/* incidents.c2_hosts: hosts calling one C2 that make a parent incident. */
+static void
+cfg_inc_c2_hosts(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "c2_hosts", 2, 100000,
+	    &((struct incident_conf *)arg)->c2_hosts);
+}
+
+/* incidents.worm_link: a host reached, then spreading, this soon. */
+static void
+cfg_inc_worm_link(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_duration_set(cl, n, "worm_link", 0, 30 * 86400,
+	    &((struct incident_conf *)arg)->worm_link);
+}
+
+/* incidents.samples: raw lines kept per incident. */
+static void
+cfg_inc_samples(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "samples", 1, 1000,
+	    &((struct incident_conf *)arg)->samples);
+}
+
+/* incidents.max_open: incidents held in memory at once. */
+static void
+cfg_inc_max_open(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "max_open", 16, 10000000,
+	    &((struct incident_conf *)arg)->max_open);
+}
+
+/* incidents.language: of titles and summaries. */
+static void
+cfg_inc_language(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_word_set(cl, n, "language", cfg_languages,
+	    &((struct incident_conf *)arg)->language);
+}
+
+/* incidents.csirt_name: the team that issues the incidents. */
+static void
+cfg_inc_csirt(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_str_set(cl, n, "csirt_name",
+	    &((struct incident_conf *)arg)->csirt_name);
+}
+
+/* incidents.organization: the organisation the hosts belong to. */
+static void
+cfg_inc_org(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_str_set(cl, n, "organization",
+	    &((struct incident_conf *)arg)->organization);
+}
+
+/* geoip: MaxMind DB files. */
+static void
+cfg_geoip(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_map_walk(cl, n, cfg_geoip_keys, "geoip", arg);
+}
+
+/* geoip.country: a GeoLite2-Country compatible database. */
+static void
+cfg_geoip_country(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "country", &((struct config *)arg)->geoip_country);
+}
+
+/* geoip.asn: a GeoLite2-ASN compatible database. */
+static void
+cfg_geoip_asn(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "asn", &((struct config *)arg)->geoip_asn);
+}
+
+/* geoip.city: a GeoLite2-City compatible database. */
+static void
+cfg_geoip_city(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "city", &((struct config *)arg)->geoip_city);
+}
+
+/* inventory: CSV or YAML of internal addresses and who owns them. */
+static void
+cfg_inventory(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "inventory", &((struct config *)arg)->inventory);
 }
 
 /* A malloc'd formatted string. */
@@ -1478,6 +2267,18 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 	conf->timezone = cfg_strdup("UTC");
 	conf->max_line = CONFIG_MAX_LINE_DEFAULT;
 	conf->max_queue = CONFIG_MAX_QUEUE_DEFAULT;
+	conf->segment_size = CONFIG_SEGMENT_SIZE_DEFAULT;
+	conf->segment_age = CONFIG_SEGMENT_AGE_DEFAULT;
+	conf->evidence_level = CONFIG_EVIDENCE_LEVEL_DEFAULT;
+	conf->retention_days = CONFIG_RETENTION_DEFAULT;
+	conf->incidents.idle = CONFIG_INC_IDLE_DEFAULT;
+	conf->incidents.reopen = CONFIG_INC_REOPEN_DEFAULT;
+	conf->incidents.throttle = CONFIG_INC_THROTTLE_DEFAULT;
+	conf->incidents.max_new = CONFIG_INC_MAX_NEW_DEFAULT;
+	conf->incidents.c2_hosts = CONFIG_INC_C2_HOSTS_DEFAULT;
+	conf->incidents.worm_link = CONFIG_INC_WORM_LINK_DEFAULT;
+	conf->incidents.samples = CONFIG_INC_SAMPLES_DEFAULT;
+	conf->incidents.max_open = CONFIG_INC_MAX_OPEN_DEFAULT;
 	cidr_set_init(&conf->internal);
 	cidr_set_init(&conf->mail_servers);
 	cidr_set_init(&conf->proxies);
@@ -1500,6 +2301,9 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 		if (conf->evidence_dir == NULL)
 			conf->evidence_dir = cfg_join(conf->state_dir,
 			    "evidence", strlen("evidence"));
+		if (conf->control_socket == NULL)
+			conf->control_socket = cfg_strdup(
+			    CONFIG_CONTROL_DEFAULT);
 		free(cl.base);
 		return conf;
 	}
@@ -1510,6 +2314,33 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 	free(cl.base);
 	config_free(conf);
 	return NULL;
+}
+
+/* Free what one output's config holds. */
+static void
+config_output_clear(struct output_conf *o)
+{
+	size_t	i;
+
+	free(o->type);
+	free(o->path);
+	free(o->name);
+	free(o->url);
+	free(o->flavour);
+	free(o->secret_file);
+	free(o->api_key_file);
+	free(o->tlp);
+	free(o->pap);
+	free(o->from);
+	for (i = 0; i < o->nto; i++)
+		free(o->to[i]);
+	free(o->to);
+	free(o->username);
+	free(o->password_file);
+	free(o->tls);
+	free(o->language);
+	free(o->address);
+	free(o->app_name);
 }
 
 void
@@ -1536,12 +2367,21 @@ config_free(struct config *conf)
 	}
 	free(conf->sources);
 	free(conf->evidence_dir);
-	for (i = 0; i < conf->noutputs; i++) {
-		free(conf->outputs[i].type);
-		free(conf->outputs[i].path);
-	}
+	free(conf->signing_key);
+	for (i = 0; i < conf->noutputs; i++)
+		config_output_clear(&conf->outputs[i]);
 	free(conf->outputs);
+	free(conf->incidents.language);
+	free(conf->incidents.csirt_name);
+	free(conf->incidents.organization);
+	free(conf->geoip_country);
+	free(conf->geoip_asn);
+	free(conf->geoip_city);
+	free(conf->inventory);
 	free(conf->timezone);
+	free(conf->control_socket);
+	free(conf->control_group);
+	free(conf->metrics_addr);
 	free(conf);
 }
 

@@ -2,8 +2,12 @@
  * keibid.c: the running daemon.  Builds sources and outputs from the
  * config, runs the libevent loop (a poll tick reads every source in
  * bounded slices, signals stop or reload), and keeps the order that makes
- * it lose nothing: lines are read, matched and written to the outputs,
- * the outputs are synced, and only then are positions saved.
+ * it lose nothing: every byte read goes to the evidence archive and every
+ * line to detection and the outputs; once a second a checkpoint cuts
+ * (positions, output sizes), waits for the archive worker to make every
+ * byte before the cut durable, syncs the outputs, and only then saves the
+ * cut.  On start, outputs written past the cut are rolled back and reading
+ * resumes at it, so a line is archived and evaluated exactly once.
  */
 #include "config.h"
 
@@ -22,15 +26,28 @@
 #include <systemd/sd-daemon.h>
 #endif
 
+#include "control.h"
+#include "csirt.h"
+#include "detect.h"
+#include "evidence.h"
+#include "incident.h"
 #include "keibid.h"
 #include "log.h"
+#include "metrics.h"
 #include "offsets.h"
 
 #define KEIBID_SLICE	(4 * 1024 * 1024)	/* bytes per source per turn */
 #define KEIBID_TICK_MS	250
+#define KEIBID_CKPT_MS	1000			/* checkpoint interval */
+#define KEIBID_STOP_MS	10000			/* wait for the archive at stop */
+#define KEIBID_DELIVER_MS 5000			/* deliver incidents at stop */
+
+#define KEIBID_LAG_MS	1000			/* loop-lag probe interval */
 
 static void	keibid_tick(evutil_socket_t, short, void *);
 static void	keibid_signal(evutil_socket_t, short, void *);
+static void	keibid_wake(void *);
+static void	keibid_checkpoint(struct keibid *);
 
 /*
  * Tell systemd (Type=notify) about the daemon's state: READY=1, RELOADING=1,
@@ -70,29 +87,79 @@ keibid_watchdog(struct keibid *kd)
 struct ruleset *
 keibid_load_rules(const struct config *conf, char **cause)
 {
-	return ruleset_load(conf->rules, conf->nrules, cause);
+	struct ruleset	*rs;
+
+	if ((rs = ruleset_load(conf->rules, conf->nrules, cause)) == NULL)
+		return NULL;
+	/* Rules test network roles against copies: reload swaps both. */
+	ruleset_set_role(rs, ROLE_INTERNAL, &conf->internal);
+	ruleset_set_role(rs, ROLE_MAIL_SERVERS, &conf->mail_servers);
+	ruleset_set_role(rs, ROLE_PROXIES, &conf->proxies);
+	ruleset_set_role(rs, ROLE_DNS_SERVERS, &conf->dns_servers);
+	return rs;
 }
 
-/* Rule callback: hand the alert to every output. */
+/*
+ * Where the line of rec lies in src's current file: the record borrows
+ * the line from the source's line buffer, whose first byte is at the
+ * buffer's stream offset.
+ */
+static void
+keibid_line_ref(struct source *src, const struct record *rec,
+    struct incident_ref *ref)
+{
+	const struct linebuf	*lb = &src->lb;
+
+	memset(ref, 0, sizeof *ref);
+	if (rec->line.p == NULL || lb->buf == NULL || src->cur.fd == -1 ||
+	    rec->line.p < lb->buf || rec->line.p >= lb->buf + lb->cap)
+		return;
+	ref->valid = true;
+	ref->path = src->cur.path;
+	ref->dev = src->cur.id_dev;
+	ref->ino = src->cur.id_ino;
+	ref->offset = lb->offset + (uint64_t)(rec->line.p - lb->buf);
+	ref->length = rec->line.len;
+}
+
+/* Rule callback: hand the alert to every output and to the incidents. */
 static int
 keibid_alert_cb(void *arg, struct rule *r, const struct record *rec)
 {
-	struct source	*src = arg;
-	struct keibid	*kd = src->kd;
-	size_t		 i;
+	struct source		*src = arg;
+	struct keibid		*kd = src->kd;
+	struct incident_ref	 ref;
+	size_t			 i;
 
 	kd->alerts++;
 	src->st.alerts++;
 	for (i = 0; i < kd->nout; i++)
 		output_alert(kd->out[i], r, rec);
+	keibid_line_ref(src, rec, &ref);
+	csirt_alert(kd->csirt, r, rec, &ref);
+	return 0;
+}
+
+/* Alerts of detectors judged when time runs out (no source line). */
+static int
+keibid_flush_cb(void *arg, struct rule *r, const struct record *rec)
+{
+	struct keibid	*kd = arg;
+	size_t		 i;
+
+	kd->alerts++;
+	for (i = 0; i < kd->nout; i++)
+		output_alert(kd->out[i], r, rec);
+	csirt_alert(kd->csirt, r, rec, NULL);
 	return 0;
 }
 
 void
 keibid_event(struct keibid *kd, struct source *src, struct record *rec)
 {
+	csirt_enrich(kd->csirt, rec);
 	if (kd->rules != NULL)
-		ruleset_match(kd->rules, rec, keibid_alert_cb, src);
+		detect_event(kd->rules, rec, keibid_alert_cb, src);
 }
 
 /* Make the state folder if it is not there (mode 0750). */
@@ -128,23 +195,27 @@ keibid_mkdirs(const char *dir, char **cause)
 	return 0;
 }
 
-struct keibid *
-keibid_new(struct config *conf, struct ruleset *rules, bool once,
-    char **cause)
+/*
+ * Open the pipeline of conf: the evidence archive, the outputs (rolled
+ * back to the checkpoint) and the sources (resumed from it), then start
+ * the archive worker.  0, or -1 with *cause and a half-built pipeline
+ * that keibid_pipeline_close() takes down.
+ */
+static int
+keibid_pipeline_open(struct keibid *kd, struct config *conf, char **cause)
 {
-	struct keibid		*kd;
-	struct source_pos	 pos;
+	struct offsets		 ck;
+	const struct offsets_src *os;
+	const struct output_mark *om;
+	bool			 once = kd->once;
 	size_t			 i;
 
-	if ((kd = calloc(1, sizeof *kd)) == NULL)
-		fatal("calloc");
-	kd->conf = conf;
-	kd->rules = rules;
-	kd->once = once;
+	memset(&ck, 0, sizeof ck);
 	if (keibid_mkdirs(conf->state_dir, cause) != 0)
+		return -1;
+	offsets_load(conf->state_dir, &ck);
+	if ((kd->ev = evidence_open(conf, kd->base, ck.entries, cause)) == NULL)
 		goto fail;
-	if ((kd->base = event_base_new()) == NULL)
-		fatalx("event_base_new");
 
 	kd->out = calloc(conf->noutputs + 1, sizeof *kd->out);
 	if (kd->out == NULL)
@@ -153,7 +224,13 @@ keibid_new(struct config *conf, struct ruleset *rules, bool once,
 		if ((kd->out[i] = output_open(&conf->outputs[i], cause)) == NULL)
 			goto fail;
 		kd->nout++;
+		/* Drop alerts of lines past the checkpoint: read again. */
+		if ((om = offsets_output(&ck, kd->out[i]->name)) != NULL)
+			output_rollback(kd->out[i], om);
 	}
+	if ((kd->csirt = csirt_open(conf, kd->base, kd->out, kd->nout,
+	    cause)) == NULL)
+		goto fail;
 
 	kd->src = calloc(conf->nsources + 1, sizeof *kd->src);
 	if (kd->src == NULL)
@@ -163,12 +240,144 @@ keibid_new(struct config *conf, struct ruleset *rules, bool once,
 		if (kd->src[i] == NULL)
 			goto fail;
 		kd->nsrc++;
-		if (offsets_get(conf->state_dir, kd->src[i]->name, &pos) == 0)
-			source_open(kd->src[i], &pos);
-		else
-			source_open(kd->src[i], NULL);
+		os = offsets_source(&ck, kd->src[i]->name);
+		kd->src[i]->once = once;
+		kd->src[i]->ev = evidence_stream_open(kd->ev, kd->src[i]->name,
+		    os != NULL ? &os->ev : NULL);
+		source_open(kd->src[i], os != NULL ? &os->pos : NULL);
 	}
+	offsets_free(&ck);
+	evidence_set_wake(kd->ev, keibid_wake, kd);
+	evidence_set_hold(kd->ev, csirt_hold, kd->csirt);
+	evidence_start(kd->ev);
+	return 0;
+fail:
+	offsets_free(&ck);
+	return -1;
+}
 
+/* Take the pipeline down (after keibid_drain, nothing is lost). */
+static void
+keibid_pipeline_close(struct keibid *kd)
+{
+	size_t	i;
+
+	evidence_close(kd->ev, false);
+	kd->ev = NULL;
+	if (kd->ck != NULL) {
+		offsets_free(kd->ck);
+		free(kd->ck);
+		kd->ck = NULL;
+	}
+	for (i = 0; i < kd->nsrc; i++)
+		source_free(kd->src[i]);
+	free(kd->src);
+	kd->src = NULL;
+	kd->nsrc = 0;
+	csirt_stop(kd->csirt, 0);
+	csirt_close(kd->csirt);
+	kd->csirt = NULL;
+	for (i = 0; i < kd->nout; i++)
+		output_close(kd->out[i]);
+	free(kd->out);
+	kd->out = NULL;
+	kd->nout = 0;
+}
+
+/* Monotonic microseconds. */
+static int64_t
+keibid_now_us(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/*
+ * Once a second: how late the loop runs (a callback that takes long
+ * delays everything), and the summaries of rate-limited messages.
+ */
+static void
+keibid_lag(evutil_socket_t fd, short events, void *arg)
+{
+	struct keibid	*kd = arg;
+	int64_t		 now = keibid_now_us();
+
+	if (kd->tick_due_us != 0) {
+		kd->lag_us = now > kd->tick_due_us ? now - kd->tick_due_us : 0;
+		if (kd->lag_us > kd->lag_max_us)
+			kd->lag_max_us = kd->lag_us;
+	}
+	kd->tick_due_us = now + KEIBID_LAG_MS * 1000;
+	log_tick();
+}
+
+/*
+ * The service's own sockets, opened before the archive so that a second
+ * keibid on the same socket stops before it touches anything.  A socket
+ * at the default path that cannot be made is only a warning (keibid run
+ * by hand, outside systemd's runtime folder).
+ */
+static int
+keibid_sockets_open(struct keibid *kd, char **cause)
+{
+	struct config	*conf = kd->conf;
+	struct stat	 sb;
+	bool		 busy;
+	char		*why = NULL;
+
+	kd->ctl = control_open(kd, conf->control_socket, conf->control_group,
+	    &busy, &why);
+	if (kd->ctl == NULL) {
+		if (busy || strcmp(conf->control_socket,
+		    CONFIG_CONTROL_DEFAULT) != 0) {
+			*cause = why;
+			return -1;
+		}
+		/* Its folder is systemd's RuntimeDirectory: run by hand? */
+		if (stat(CONFIG_CONTROL_DEFAULT_DIR, &sb) != 0)
+			log_info("%s; keibictl cannot reach this keibid", why);
+		else
+			log_warnx("%s; keibictl cannot reach this keibid", why);
+		free(why);
+	}
+	if (conf->metrics_addr != NULL) {
+		kd->metrics = metrics_open(kd, conf->metrics_addr,
+		    (uint16_t)conf->metrics_port, cause);
+		if (kd->metrics == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+struct keibid *
+keibid_new(struct config *conf, struct ruleset *rules, bool once,
+    char **cause)
+{
+	struct keibid	*kd;
+	struct timeval	 tv = { KEIBID_LAG_MS / 1000, 0 };
+
+	if ((kd = calloc(1, sizeof *kd)) == NULL)
+		fatal("calloc");
+	kd->conf = conf;
+	kd->rules = rules;
+	kd->once = once;
+	kd->started = (int64_t)time(NULL);
+	if ((kd->base = event_base_new()) == NULL)
+		fatalx("event_base_new");
+	if (!once && keibid_sockets_open(kd, cause) != 0)
+		goto fail;
+	if (keibid_pipeline_open(kd, conf, cause) != 0)
+		goto fail;
+
+	if (!once) {
+		kd->ev_lag = event_new(kd->base, -1, EV_PERSIST, keibid_lag,
+		    kd);
+		if (kd->ev_lag == NULL)
+			fatalx("event_new");
+		event_add(kd->ev_lag, &tv);
+	}
 	kd->ev_term = evsignal_new(kd->base, SIGTERM, keibid_signal, kd);
 	kd->ev_int = evsignal_new(kd->base, SIGINT, keibid_signal, kd);
 	kd->ev_hup = evsignal_new(kd->base, SIGHUP, keibid_signal, kd);
@@ -188,22 +397,95 @@ fail:
 	return NULL;
 }
 
-/* Sync outputs, then save positions: never the other way round. */
+/* Monotonic milliseconds. */
+static int64_t
+keibid_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * The archive made every byte before the cut durable: sync the outputs,
+ * then save the cut with the archive's segment sizes.  Never the other
+ * way round.
+ */
+static void
+keibid_checkpoint_done(void *arg, const struct evidence_sync *y)
+{
+	struct keibid	*kd = arg;
+	struct offsets	*ck = kd->ck;
+	size_t		 i;
+	int		 ok = 1;
+
+	kd->ck = NULL;
+	if (ck == NULL)
+		return;
+	if (!y->ok)
+		ok = 0;
+	for (i = 0; ok && i < ck->nsrc && i < y->n; i++) {
+		evidence_seg_clear(&ck->src[i].ev.seg);
+		evidence_seg_copy(&ck->src[i].ev.seg, &y->st[i].seg);
+	}
+	ck->entries = y->entries;
+	for (i = 0; ok && i < kd->nout; i++)
+		if (output_sync(kd->out[i]) != 0)
+			ok = 0;
+	/* The alerts of the lines before the cut are in the store. */
+	if (ok && csirt_sync(kd->csirt) != 0)
+		ok = 0;
+	if (!ok)
+		log_warnx("an output could not be synced; positions not saved");
+	if (!ok || offsets_save(kd->conf->state_dir, ck) != 0)
+		kd->dirty = true;
+	offsets_free(ck);
+	free(ck);
+}
+
+/* Cut: note positions and output sizes, then ask the archive to sync. */
 static void
 keibid_checkpoint(struct keibid *kd)
 {
-	size_t	i;
-	int	ok = 1;
+	struct offsets		*ck;
+	struct offsets_src	*s;
+	struct offsets_out	*m;
+	size_t			 i;
 
-	for (i = 0; i < kd->nout; i++)
-		if (output_sync(kd->out[i]) != 0)
-			ok = 0;
-	if (!ok) {
-		log_warnx("an output could not be synced; positions not saved");
+	if (kd->ev == NULL || evidence_syncing(kd->ev))
 		return;
+	if ((ck = calloc(1, sizeof *ck)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < kd->nsrc; i++) {
+		s = offsets_add_source(ck, kd->src[i]->name);
+		source_position(kd->src[i], &s->pos);
+		evidence_marks(kd->src[i]->ev, s->ev.marks, &s->ev.nmarks);
 	}
-	if (offsets_save(kd->conf->state_dir, kd->src, kd->nsrc) == 0)
-		kd->dirty = false;
+	for (i = 0; i < kd->nout; i++) {
+		m = offsets_add_output(ck, kd->out[i]->name);
+		output_mark(kd->out[i], &m->mark);
+	}
+	kd->ck = ck;
+	kd->dirty = false;
+	kd->ckpt_ms = keibid_now_ms();
+	evidence_sync(kd->ev, keibid_checkpoint_done, kd);
+}
+
+/* The archive worker finished jobs: read again if a source waited. */
+static void
+keibid_wake(void *arg)
+{
+	struct keibid	*kd = arg;
+	struct timeval	 tv = { 0, 0 };
+	size_t		 i;
+
+	for (i = 0; i < kd->nsrc; i++) {
+		if (kd->src[i]->blocked) {
+			evtimer_add(kd->ev_tick, &tv);
+			return;
+		}
+	}
 }
 
 /* One turn over every source; true if any has more waiting. */
@@ -218,7 +500,8 @@ keibid_read_all(struct keibid *kd)
 		before = kd->src[i]->st.bytes;
 		if (source_read(kd->src[i], KEIBID_SLICE))
 			more = true;
-		if (kd->src[i]->st.bytes != before)
+		if (kd->src[i]->st.bytes != before ||
+		    kd->src[i]->st.gaps != 0)
 			kd->dirty = true;
 	}
 	return more;
@@ -233,70 +516,249 @@ keibid_tick(evutil_socket_t fd, short events, void *arg)
 
 	keibid_watchdog(kd);
 	more = keibid_read_all(kd);
+	evidence_tick(kd->ev, (int64_t)time(NULL));
+	csirt_tick(kd->csirt);
 	if (kd->once) {
+		size_t	i;
+
+		for (i = 0; i < kd->nsrc && !more; i++)
+			if (kd->src[i]->blocked)
+				more = true;	/* woken by the archive */
 		if (more) {
-			tv.tv_usec = 0;
 			evtimer_add(kd->ev_tick, &tv);
 			return;
 		}
-		keibid_checkpoint(kd);
+		/* Everything is read: judge what detectors hold, as at the end. */
+		if (kd->rules != NULL)
+			detect_flush(kd->rules, keibid_flush_cb, kd);
 		event_base_loopexit(kd->base, NULL);
 		return;
 	}
-	if (kd->dirty)
+	if (kd->dirty && keibid_now_ms() - kd->ckpt_ms >= KEIBID_CKPT_MS)
 		keibid_checkpoint(kd);
 	if (more)
 		tv.tv_usec = 0;
 	evtimer_add(kd->ev_tick, &tv);
 }
 
-/* Reload rules and networks; on any error keep what runs. */
-static void
-keibid_reload(struct keibid *kd)
+/* Equal strings, NULL equal to NULL. */
+static bool
+keibid_same(const char *a, const char *b)
 {
-	struct config	*nconf;
-	struct ruleset	*nrules;
-	char		*cause = NULL;
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
 
+/*
+ * True if b runs the same sources, outputs, archive and state as a: then
+ * a reload swaps rules and networks only, and reading never pauses.
+ */
+static bool
+keibid_same_pipeline(const struct config *a, const struct config *b)
+{
+	const struct source_conf	*x, *y;
+	size_t				 i;
+
+	if (!keibid_same(a->state_dir, b->state_dir) ||
+	    !keibid_same(a->evidence_dir, b->evidence_dir) ||
+	    !keibid_same(a->signing_key, b->signing_key) ||
+	    !keibid_same(a->timezone, b->timezone) ||
+	    a->segment_size != b->segment_size ||
+	    a->segment_age != b->segment_age ||
+	    a->evidence_level != b->evidence_level ||
+	    a->retention_days != b->retention_days ||
+	    a->max_line != b->max_line || a->max_queue != b->max_queue ||
+	    a->nsources != b->nsources || a->noutputs != b->noutputs)
+		return false;
+	for (i = 0; i < a->nsources; i++) {
+		x = &a->sources[i];
+		y = &b->sources[i];
+		if (!keibid_same(x->name, y->name) ||
+		    !keibid_same(x->path, y->path) ||
+		    !keibid_same(x->parser, y->parser) ||
+		    !keibid_same(x->timezone, y->timezone) ||
+		    x->start_at != y->start_at ||
+		    x->partial_timeout != y->partial_timeout ||
+		    x->rotate_wait != y->rotate_wait)
+			return false;
+	}
+	for (i = 0; i < a->noutputs; i++) {
+		if (!keibid_same(a->outputs[i].type, b->outputs[i].type) ||
+		    !keibid_same(a->outputs[i].path, b->outputs[i].path))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Make everything read so far durable and save positions: wait for a sync
+ * in flight, seal every segment, cut a checkpoint and wait for it.  0, or
+ * -1 if the archive or a save failed (positions stay at the last cut).
+ */
+static int
+keibid_drain(struct keibid *kd, const char *reason)
+{
+	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0)
+		return -1;
+	evidence_seal_all(kd->ev, reason);
+	keibid_checkpoint(kd);
+	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0 || kd->dirty)
+		return -1;
+	return 0;
+}
+
+/*
+ * Sources, outputs or the archive changed: drain, take the pipeline down
+ * and build it again from nconf.  If the new one cannot be built, the old
+ * one is built again from the running config and -1 returned with *cause.
+ */
+static int
+keibid_pipeline_restart(struct keibid *kd, struct config *nconf,
+    char **cause)
+{
+	struct evidence_stats	 es;
+	struct source_stats	*st;
+	char			**names, *again = NULL;
+	size_t			 i, j, n;
+	int			 rc = 0;
+
+	log_info("reload: sources, outputs or the archive changed; "
+	    "restarting them");
+	if (keibid_drain(kd, "reload") != 0) {
+		if (asprintf(cause, "the evidence archive could not be synced; "
+		    "sources and outputs were left running") == -1)
+			fatal("asprintf");
+		return -1;
+	}
+	/* Counters of sources that stay, and of the archive, carry on. */
+	n = kd->nsrc;
+	if ((names = calloc(n + 1, sizeof *names)) == NULL ||
+	    (st = calloc(n + 1, sizeof *st)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < n; i++) {
+		if ((names[i] = strdup(kd->src[i]->name)) == NULL)
+			fatal("strdup");
+		st[i] = kd->src[i]->st;
+	}
+	evidence_stats(kd->ev, &es);
+	kd->ev_prev.raw += es.raw;
+	kd->ev_prev.gz += es.gz;
+	kd->ev_prev.sealed += es.sealed;
+	kd->ev_prev.gaps += es.gaps;
+	kd->ev_prev.errors += es.errors;
+	kd->ev_prev.deleted += es.deleted;
+	if (es.last_seal > kd->ev_prev.last_seal)
+		kd->ev_prev.last_seal = es.last_seal;
+
+	keibid_pipeline_close(kd);
+	if (keibid_pipeline_open(kd, nconf, cause) != 0) {
+		keibid_pipeline_close(kd);
+		if (keibid_pipeline_open(kd, kd->conf, &again) != 0)
+			fatalx("reload: the previous sources cannot be opened "
+			    "again either: %s", again);
+		rc = -1;
+	}
+	for (i = 0; i < kd->nsrc; i++) {
+		for (j = 0; j < n; j++) {
+			if (strcmp(names[j], kd->src[i]->name) == 0)
+				kd->src[i]->st = st[j];
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	free(st);
+	return rc;
+}
+
+void
+keibid_evidence_stats(struct keibid *kd, struct evidence_stats *es)
+{
+	memset(es, 0, sizeof *es);
+	if (kd->ev != NULL)
+		evidence_stats(kd->ev, es);
+	es->raw += kd->ev_prev.raw;
+	es->gz += kd->ev_prev.gz;
+	es->sealed += kd->ev_prev.sealed;
+	es->gaps += kd->ev_prev.gaps;
+	es->errors += kd->ev_prev.errors;
+	es->deleted += kd->ev_prev.deleted;
+	if (kd->ev_prev.last_seal > es->last_seal)
+		es->last_seal = kd->ev_prev.last_seal;
+}
+
+int
+keibid_reload(struct keibid *kd, char **cause)
+{
+	struct config	*nconf = NULL, *oconf;
+	struct ruleset	*nrules = NULL;
+	char		*why = NULL, status[512];
+	const char	*nl;
+
+	*cause = NULL;
+	kd->reload_at = (int64_t)time(NULL);
 	log_info("reloading %s", kd->conf->file);
 	keibid_notify("RELOADING=1");
-	if ((nconf = config_load(kd->conf->file, &cause)) == NULL) {
-		log_warnx("reload failed, keeping the running configuration:\n%s",
-		    cause);
-		free(cause);
-		keibid_notify("READY=1\nSTATUS=reload failed, see the log");
-		return;
-	}
-	if ((nrules = keibid_load_rules(nconf, &cause)) == NULL) {
-		log_warnx("reload failed, keeping the running rules:\n%s",
-		    cause);
-		free(cause);
-		config_free(nconf);
-		keibid_notify("READY=1\nSTATUS=reload failed, see the log");
-		return;
-	}
-	/*
-	 * Rules and networks swap here.  Sources and outputs keep running
-	 * as they are: a changed source list needs a restart for now.
-	 */
+	if ((nconf = config_load(kd->conf->file, &why)) == NULL)
+		goto fail;
+	if ((nrules = keibid_load_rules(nconf, &why)) == NULL)
+		goto fail;
+	if (!keibid_same(kd->conf->control_socket, nconf->control_socket) ||
+	    !keibid_same(kd->conf->control_group, nconf->control_group) ||
+	    !keibid_same(kd->conf->metrics_addr, nconf->metrics_addr) ||
+	    kd->conf->metrics_port != nconf->metrics_port)
+		log_warnx("reload: control_socket, control_group and metrics "
+		    "changes take effect at the next start");
+	if (!kd->once && !keibid_same_pipeline(kd->conf, nconf) &&
+	    keibid_pipeline_restart(kd, nconf, &why) != 0)
+		goto fail;
+
+	/* The whole new set is good: swap it in. */
+	detect_adopt(nrules, kd->rules);
 	ruleset_free(kd->rules);
 	kd->rules = nrules;
-	cidr_set_free(&kd->conf->internal);
-	kd->conf->internal = nconf->internal;
-	cidr_set_init(&nconf->internal);
+	csirt_reload(kd->csirt, nconf);
+	oconf = kd->conf;
+	kd->conf = nconf;
+	config_free(oconf);
+	free(kd->reload_error);
+	kd->reload_error = NULL;
+	kd->reloads++;
+	log_info("reloaded: %zu rules, %zu sources, %zu outputs",
+	    kd->rules->n, kd->nsrc, kd->nout);
+	snprintf(status, sizeof status, "READY=1\nSTATUS=running; reloaded: "
+	    "%zu rules, %zu sources", kd->rules->n, kd->nsrc);
+	keibid_notify(status);
+	return 0;
+fail:
+	ruleset_free(nrules);
 	config_free(nconf);
-	log_info("reloaded: %zu rules", kd->rules->n);
-	keibid_notify("READY=1\nSTATUS=running");
+	kd->reload_failures++;
+	free(kd->reload_error);
+	kd->reload_error = why;
+	log_warnx("reload failed, the running configuration stays:\n%s",
+	    why);
+	nl = strchr(why, '\n');
+	snprintf(status, sizeof status, "READY=1\nSTATUS=reload failed, the "
+	    "previous configuration runs: %.*s", nl != NULL ?
+	    (int)(nl - why) : 300, why);
+	keibid_notify(status);
+	if ((*cause = strdup(why)) == NULL)
+		fatal("strdup");
+	return -1;
 }
 
 static void
 keibid_signal(evutil_socket_t sig, short events, void *arg)
 {
 	struct keibid	*kd = arg;
+	char		*cause = NULL;
 
 	switch (sig) {
 	case SIGHUP:
-		keibid_reload(kd);
+		if (keibid_reload(kd, &cause) != 0)
+			free(cause);
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -317,8 +779,21 @@ keibid_run(struct keibid *kd)
 		keibid_notify("READY=1\nSTATUS=running");
 	if (event_base_dispatch(kd->base) == -1)
 		fatalx("event_base_dispatch");
-	/* Whatever was read is handled: make it durable and save. */
-	keibid_checkpoint(kd);
+	/* Incidents the throttle held back go out now, then are committed. */
+	evtimer_del(kd->ev_tick);
+	csirt_stop(kd->csirt, KEIBID_DELIVER_MS);
+	/* Whatever was read is handled: seal, make it durable and save. */
+	if (evidence_wait(kd->ev, KEIBID_STOP_MS) == 0) {
+		evidence_seal_all(kd->ev, kd->once ? "once" : "shutdown");
+		keibid_checkpoint(kd);
+	}
+	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0) {
+		log_warnx("the evidence archive could not be written; positions "
+		    "stay at the last checkpoint");
+		evidence_close(kd->ev, true);
+		kd->ev = NULL;
+		kd->exit_code = 1;
+	}
 	return kd->exit_code;
 }
 
@@ -340,6 +815,7 @@ keibid_summary(struct keibid *kd, FILE *f)
 		    (unsigned long long)s->st.truncated,
 		    (unsigned long long)s->st.alerts);
 	}
+	csirt_summary(kd->csirt, f);
 	if (kd->rules == NULL)
 		return;
 	for (i = 0; i < kd->rules->n; i++) {
@@ -360,6 +836,17 @@ keibid_free(struct keibid *kd)
 
 	if (kd == NULL)
 		return;
+	control_close(kd->ctl);
+	metrics_close(kd->metrics);
+	csirt_close(kd->csirt);
+	free(kd->reload_error);
+	if (kd->ev_lag != NULL)
+		event_free(kd->ev_lag);
+	evidence_close(kd->ev, false);
+	if (kd->ck != NULL) {
+		offsets_free(kd->ck);
+		free(kd->ck);
+	}
 	for (i = 0; i < kd->nsrc; i++)
 		source_free(kd->src[i]);
 	free(kd->src);

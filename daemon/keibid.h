@@ -12,12 +12,18 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "evidence.h"
 #include "output.h"
 #include "rule.h"
 #include "source.h"
 
 struct event_base;
 struct event;
+struct evidence;
+struct offsets;
+struct control;
+struct csirt;
+struct metrics;
 
 struct keibid {
 	struct event_base	*base;
@@ -33,11 +39,29 @@ struct keibid {
 	struct event		*ev_int;
 	struct event		*ev_hup;
 	struct event		*ev_tick;
+	struct event		*ev_lag;	/* loop-lag probe (service) */
+
+	struct evidence		*ev;		/* the evidence archive */
+	struct csirt		*csirt;		/* incidents, store, delivery */
+	struct offsets		*ck;		/* cut waiting for its sync */
+	int64_t			 ckpt_ms;	/* last cut, monotonic */
 
 	uint64_t		 alerts;
 	bool			 dirty;		/* positions to save */
 	uint64_t		 watchdog_last;	/* last WATCHDOG=1, monotonic us */
 	int			 exit_code;
+
+	struct control		*ctl;		/* keibictl's socket, or NULL */
+	struct metrics		*metrics;	/* Prometheus, or NULL */
+	int64_t			 started;	/* unix time */
+	uint64_t		 reloads;	/* reloads that took effect */
+	uint64_t		 reload_failures;
+	int64_t			 reload_at;	/* unix time of the last try */
+	char			*reload_error;	/* last failure; NULL: ok */
+	int64_t			 tick_due_us;	/* when the tick should run */
+	int64_t			 lag_us;	/* last tick's delay */
+	int64_t			 lag_max_us;
+	struct evidence_stats	 ev_prev;	/* archives before reloads */
 };
 
 /* Build the daemon from a loaded config and rules (it takes both). */
@@ -52,6 +76,18 @@ void		 keibid_free(struct keibid *);
  * fires to the outputs.  The record is valid during the call only.
  */
 void		 keibid_event(struct keibid *, struct source *, struct record *);
+
+/*
+ * Re-read the configuration, rules and lists, check the whole new set and
+ * swap it in; sources and outputs that changed are restarted.  On any
+ * error the running set stays, and -1 is returned with *cause malloc'd
+ * (also kept for keibictl status and told to systemd).
+ */
+int		 keibid_reload(struct keibid *, char **cause);
+
+/* The archive's counters since start, over pipeline restarts. */
+void		 keibid_evidence_stats(struct keibid *,
+		    struct evidence_stats *);
 
 /* Load the rules a config names; NULL with *cause. */
 struct ruleset	*keibid_load_rules(const struct config *, char **cause);

@@ -1,8 +1,9 @@
 /*
- * log.h: the daemon's one logging API.  Messages go to stderr (journald
- * picks them up under systemd).  Text that came from a log line must pass
- * through log_escape() or the %S-free helpers before it is printed: a line
- * is attacker-controlled and must never reach a terminal raw.
+ * log.h: the daemon's one logging API.  Messages go to stderr, with "<N>"
+ * priority prefixes when stderr is the journal, or to syslog.  Text that
+ * came from a log line must pass through log_escape() or the %S-free
+ * helpers before it is printed: a line is attacker-controlled and must
+ * never reach a terminal raw.
  */
 #ifndef KEIBI_LOG_H
 #define KEIBI_LOG_H
@@ -17,7 +18,10 @@ enum log_level {
 	LOG_LVL_DEBUG
 };
 
+/* Start logging; under systemd (JOURNAL_STREAM) lines carry <N>. */
 void	log_init(const char *progname, int verbosity);
+/* Send what follows to syslog(3), facility daemon, instead of stderr. */
+void	log_syslog(void);
 void	log_set_level(int);
 void	log_msg(enum log_level, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
@@ -34,6 +38,14 @@ void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
  */
 void	log_warnx_rl(const char *key, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
+/* The same at any level. */
+void	log_rl(enum log_level, const char *key, const char *, ...)
+	    __attribute__((format(printf, 3, 4)));
+/*
+ * Write the "suppressed N" summary of every key whose period ended; call
+ * it from a timer so a burst that stopped is still summed up.
+ */
+void	log_tick(void);
 
 /* Fatal errors, for start-up and broken invariants only. */
 void	fatal(const char *, ...) __attribute__((format(printf, 1, 2), noreturn));

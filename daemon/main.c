@@ -17,7 +17,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: keibid [-v] -c FILE [--once | --check]\n"
+"usage: keibid [-vq] [--syslog] -c FILE [--once | --check]\n"
 "\n"
 "Tail the configured firewall, proxy and mail logs, match every line against\n"
 "the detection rules and write what fires to the configured outputs.\n"
@@ -29,10 +29,13 @@ usage(FILE *f)
 "                     non-zero with file:line:column: reason on error\n"
 "  -v, --verbose      log more (repeat for debug)\n"
 "  -q, --quiet        log warnings and errors only\n"
+"      --syslog       log to syslog (facility daemon) instead of standard\n"
+"                     error; under systemd the journal gets priorities anyway\n"
 "  -V, --version      print the version\n"
 "  -h, --help         this text\n"
 "\n"
-"Signals: TERM/INT stop after saving positions; HUP reloads rules and networks.\n"
+"Signals: TERM/INT stop after saving positions; HUP reloads the configuration,\n"
+"rules and lists (as keibictl reload does).\n"
 "See keibid(8).\n");
 }
 
@@ -45,6 +48,7 @@ main(int argc, char **argv)
 		{ "check", no_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
+		{ "syslog", no_argument, NULL, 's' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -54,7 +58,7 @@ main(int argc, char **argv)
 	struct ruleset	*rules;
 	struct keibid	*kd;
 	char		*cause = NULL;
-	bool		 once = false, check = false;
+	bool		 once = false, check = false, use_syslog = false;
 	int		 ch, verbosity = LOG_LVL_INFO, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:vqVh", longopts, NULL)) != -1) {
@@ -74,6 +78,9 @@ main(int argc, char **argv)
 		case 'q':
 			verbosity = LOG_LVL_WARN;
 			break;
+		case 's':
+			use_syslog = true;
+			break;
 		case 'V':
 			printf("keibid %s\n", PACKAGE_VERSION);
 			return 0;
@@ -90,6 +97,8 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("keibid", verbosity);
+	if (use_syslog && !check)
+		log_syslog();
 
 	if ((conf = config_load(file, &cause)) == NULL) {
 		fprintf(stderr, "%s\n", cause);

@@ -1,8 +1,13 @@
 /*
- * offsets.c: positions.json, one object per source name with the device,
- * inode and offset just past the last line that was fully handled.  It is
- * only written after the outputs are synced, so a position never runs
- * ahead of what was acknowledged.
+ * offsets.c: positions.json, the checkpoint.  Version 2 keeps, per source,
+ * the file identity (dev, inode, SHA-256 of the first fp_len bytes), the
+ * offset just past the last byte handed out and whether it lies inside a
+ * cut line, the open evidence segment (file, whole-member size, raw bytes,
+ * lines, range, times) and the marks of bytes archived after an earlier
+ * crash; and per output its rollback point.  Version 1 files (dev, inode,
+ * offset) still load.  This module only reads and writes the file: it is
+ * written after the archive is synced and the outputs are durable, so a
+ * position never runs ahead of them.
  */
 #include "config.h"
 
@@ -18,15 +23,135 @@
 #include "log.h"
 #include "offsets.h"
 
+/* A uint64 member of o (0 when absent). */
+static uint64_t
+offsets_u64(const json_t *o, const char *key)
+{
+	return (uint64_t)json_integer_value(json_object_get(o, key));
+}
+
+/* Decode hex s into out (len bytes); 0 or -1. */
+static int
+offsets_unhex(const char *s, unsigned char *out, size_t len)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (s == NULL || strlen(s) != 2 * len)
+		return -1;
+	for (i = 0; i < len; i++) {
+		hi = s[2 * i] >= 'a' ? s[2 * i] - 'a' + 10 : s[2 * i] - '0';
+		lo = s[2 * i + 1] >= 'a' ? s[2 * i + 1] - 'a' + 10 :
+		    s[2 * i + 1] - '0';
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* A strdup of member key of o, or NULL. */
+static char *
+offsets_str(const json_t *o, const char *key)
+{
+	const char	*s = json_string_value(json_object_get(o, key));
+	char		*p;
+
+	if (s == NULL)
+		return NULL;
+	if ((p = strdup(s)) == NULL)
+		fatal("strdup");
+	return p;
+}
+
+struct offsets_src *
+offsets_add_source(struct offsets *o, const char *name)
+{
+	struct offsets_src	*s;
+
+	if ((o->src = reallocarray(o->src, o->nsrc + 1, sizeof *o->src)) ==
+	    NULL)
+		fatal("reallocarray");
+	s = &o->src[o->nsrc++];
+	memset(s, 0, sizeof *s);
+	evidence_seg_clear(&s->ev.seg);
+	if ((s->name = strdup(name)) == NULL)
+		fatal("strdup");
+	return s;
+}
+
+struct offsets_out *
+offsets_add_output(struct offsets *o, const char *name)
+{
+	struct offsets_out	*m;
+
+	if ((o->out = reallocarray(o->out, o->nout + 1, sizeof *o->out)) ==
+	    NULL)
+		fatal("reallocarray");
+	m = &o->out[o->nout++];
+	memset(m, 0, sizeof *m);
+	if ((m->name = strdup(name)) == NULL)
+		fatal("strdup");
+	return m;
+}
+
+/* Read one source object into s. */
+static void
+offsets_load_source(const json_t *j, struct offsets_src *s)
+{
+	const json_t	*seg, *marks, *m;
+	size_t		 i;
+
+	s->pos.valid = true;
+	s->pos.dev = offsets_u64(j, "dev");
+	s->pos.ino = offsets_u64(j, "inode");
+	s->pos.offset = offsets_u64(j, "offset");
+	s->pos.seen = offsets_u64(j, "seen");
+	s->pos.skipping = json_is_true(json_object_get(j, "in_cut_line"));
+	s->pos.fp_len = (size_t)offsets_u64(j, "fp_len");
+	if (s->pos.fp_len > SOURCE_FP_MAX || offsets_unhex(json_string_value(
+	    json_object_get(j, "fp")), s->pos.fp, sizeof s->pos.fp) != 0)
+		s->pos.fp_len = 0;
+	seg = json_object_get(j, "segment");
+	if (json_is_object(seg)) {
+		s->ev.seg.file = offsets_str(seg, "file");
+		s->ev.seg.path = offsets_str(seg, "path");
+		s->ev.seg.dev = offsets_u64(seg, "dev");
+		s->ev.seg.ino = offsets_u64(seg, "inode");
+		s->ev.seg.offset_start = offsets_u64(seg, "offset_start");
+		s->ev.seg.raw = offsets_u64(seg, "raw");
+		s->ev.seg.size = offsets_u64(seg, "size");
+		s->ev.seg.lines = offsets_u64(seg, "lines");
+		s->ev.seg.opened = (int64_t)offsets_u64(seg, "opened");
+		s->ev.seg.first_us = json_is_integer(json_object_get(seg,
+		    "first_us")) ? json_integer_value(json_object_get(seg,
+		    "first_us")) : EVIDENCE_NO_TIME;
+		s->ev.seg.last_us = json_is_integer(json_object_get(seg,
+		    "last_us")) ? json_integer_value(json_object_get(seg,
+		    "last_us")) : EVIDENCE_NO_TIME;
+	}
+	marks = json_object_get(j, "archived");
+	for (i = 0; i < json_array_size(marks) && i < EVIDENCE_MAX_MARKS;
+	    i++) {
+		m = json_array_get(marks, i);
+		s->ev.marks[i].dev = offsets_u64(m, "dev");
+		s->ev.marks[i].ino = offsets_u64(m, "inode");
+		s->ev.marks[i].start = offsets_u64(m, "start");
+		s->ev.marks[i].end = offsets_u64(m, "end");
+		s->ev.nmarks = i + 1;
+	}
+}
+
 int
-offsets_get(const char *state_dir, const char *name, struct source_pos *pos)
+offsets_load(const char *state_dir, struct offsets *o)
 {
 	json_error_t	 err;
-	json_t		*root, *o;
+	json_t		*root, *srcs, *outs, *v;
+	const char	*key;
 	char		*path;
-	int		 rc = -1;
+	size_t		 i;
 
-	memset(pos, 0, sizeof *pos);
+	memset(o, 0, sizeof *o);
 	if (asprintf(&path, "%s/%s", state_dir, OFFSETS_FILE) == -1)
 		fatal("asprintf");
 	if ((root = json_load_file(path, 0, &err)) == NULL) {
@@ -36,46 +161,165 @@ offsets_get(const char *state_dir, const char *name, struct source_pos *pos)
 		free(path);
 		return -1;
 	}
-	o = json_object_get(json_object_get(root, "sources"), name);
-	if (json_is_object(o)) {
-		pos->dev = (uint64_t)json_integer_value(json_object_get(o, "dev"));
-		pos->ino = (uint64_t)json_integer_value(json_object_get(o,
-		    "inode"));
-		pos->offset = (uint64_t)json_integer_value(json_object_get(o,
-		    "offset"));
-		rc = 0;
+	free(path);
+	o->entries = offsets_u64(root, "manifest_entries");
+	srcs = json_object_get(root, "sources");
+	json_object_foreach(srcs, key, v) {
+		if (json_is_object(v))
+			offsets_load_source(v, offsets_add_source(o, key));
+	}
+	outs = json_object_get(root, "outputs");
+	for (i = 0; i < json_array_size(outs); i++) {
+		struct offsets_out	*m;
+		const char		*name;
+
+		v = json_array_get(outs, i);
+		if ((name = json_string_value(json_object_get(v, "name"))) ==
+		    NULL)
+			continue;
+		m = offsets_add_output(o, name);
+		m->mark.valid = true;
+		m->mark.dev = offsets_u64(v, "dev");
+		m->mark.ino = offsets_u64(v, "inode");
+		m->mark.size = offsets_u64(v, "size");
 	}
 	json_decref(root);
-	free(path);
-	return rc;
+	return 0;
+}
+
+const struct offsets_src *
+offsets_source(const struct offsets *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nsrc; i++)
+		if (strcmp(o->src[i].name, name) == 0)
+			return &o->src[i];
+	return NULL;
+}
+
+const struct output_mark *
+offsets_output(const struct offsets *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nout; i++)
+		if (strcmp(o->out[i].name, name) == 0)
+			return &o->out[i].mark;
+	return NULL;
+}
+
+/* Lower-case hex of 32 bytes into out[65]. */
+static void
+offsets_hex(const unsigned char *p, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < 32; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[64] = '\0';
+}
+
+/* One source as JSON. */
+static json_t *
+offsets_source_json(const struct offsets_src *s)
+{
+	const struct evidence_seg	*g = &s->ev.seg;
+	json_t				*o, *seg, *marks, *m;
+	char				 hex[65];
+	size_t				 i;
+
+	o = json_object();
+	json_object_set_new(o, "dev", json_integer((json_int_t)s->pos.dev));
+	json_object_set_new(o, "inode", json_integer((json_int_t)s->pos.ino));
+	json_object_set_new(o, "offset",
+	    json_integer((json_int_t)s->pos.offset));
+	json_object_set_new(o, "seen", json_integer((json_int_t)s->pos.seen));
+	json_object_set_new(o, "in_cut_line", json_boolean(s->pos.skipping));
+	offsets_hex(s->pos.fp, hex);
+	json_object_set_new(o, "fp_len",
+	    json_integer((json_int_t)s->pos.fp_len));
+	json_object_set_new(o, "fp", json_string(hex));
+	if (g->file != NULL) {
+		seg = json_object();
+		json_object_set_new(seg, "file", json_string(g->file));
+		json_object_set_new(seg, "path", json_string(g->path != NULL ?
+		    g->path : ""));
+		json_object_set_new(seg, "dev", json_integer((json_int_t)g->dev));
+		json_object_set_new(seg, "inode",
+		    json_integer((json_int_t)g->ino));
+		json_object_set_new(seg, "offset_start",
+		    json_integer((json_int_t)g->offset_start));
+		json_object_set_new(seg, "raw", json_integer((json_int_t)g->raw));
+		json_object_set_new(seg, "size",
+		    json_integer((json_int_t)g->size));
+		json_object_set_new(seg, "lines",
+		    json_integer((json_int_t)g->lines));
+		json_object_set_new(seg, "opened", json_integer(g->opened));
+		if (g->first_us != EVIDENCE_NO_TIME) {
+			json_object_set_new(seg, "first_us",
+			    json_integer(g->first_us));
+			json_object_set_new(seg, "last_us",
+			    json_integer(g->last_us));
+		}
+		json_object_set_new(o, "segment", seg);
+	}
+	marks = json_array();
+	for (i = 0; i < s->ev.nmarks; i++) {
+		m = json_object();
+		json_object_set_new(m, "dev",
+		    json_integer((json_int_t)s->ev.marks[i].dev));
+		json_object_set_new(m, "inode",
+		    json_integer((json_int_t)s->ev.marks[i].ino));
+		json_object_set_new(m, "start",
+		    json_integer((json_int_t)s->ev.marks[i].start));
+		json_object_set_new(m, "end",
+		    json_integer((json_int_t)s->ev.marks[i].end));
+		json_array_append_new(marks, m);
+	}
+	json_object_set_new(o, "archived", marks);
+	return o;
 }
 
 int
-offsets_save(const char *state_dir, struct source **src, size_t n)
+offsets_save(const char *state_dir, const struct offsets *o)
 {
-	struct source_pos	 pos;
-	json_t			*root, *srcs, *o;
-	char			*path, *tmp, *s;
-	size_t			 i, len;
-	int			 fd, dfd, rc = -1;
+	json_t		*root, *srcs, *outs, *m;
+	char		*path, *tmp, *s;
+	size_t		 i, len;
+	int		 fd, dfd, rc = -1;
 
 	root = json_object();
+	json_object_set_new(root, "version", json_integer(2));
+	json_object_set_new(root, "manifest_entries",
+	    json_integer((json_int_t)o->entries));
 	srcs = json_object();
-	for (i = 0; i < n; i++) {
-		if (src[i]->fd == -1 && src[i]->dev == 0 && src[i]->ino == 0)
+	for (i = 0; i < o->nsrc; i++) {
+		if (!o->src[i].pos.valid && o->src[i].ev.seg.file == NULL &&
+		    o->src[i].ev.nmarks == 0)
 			continue;
-		source_position(src[i], &pos);
-		o = json_object();
-		json_object_set_new(o, "path", json_string(src[i]->path));
-		json_object_set_new(o, "dev", json_integer((json_int_t)pos.dev));
-		json_object_set_new(o, "inode",
-		    json_integer((json_int_t)pos.ino));
-		json_object_set_new(o, "offset",
-		    json_integer((json_int_t)pos.offset));
-		json_object_set_new(srcs, src[i]->name, o);
+		json_object_set_new(srcs, o->src[i].name,
+		    offsets_source_json(&o->src[i]));
 	}
-	json_object_set_new(root, "version", json_integer(1));
 	json_object_set_new(root, "sources", srcs);
+	outs = json_array();
+	for (i = 0; i < o->nout; i++) {
+		if (!o->out[i].mark.valid)
+			continue;
+		m = json_object();
+		json_object_set_new(m, "name", json_string(o->out[i].name));
+		json_object_set_new(m, "dev",
+		    json_integer((json_int_t)o->out[i].mark.dev));
+		json_object_set_new(m, "inode",
+		    json_integer((json_int_t)o->out[i].mark.ino));
+		json_object_set_new(m, "size",
+		    json_integer((json_int_t)o->out[i].mark.size));
+		json_array_append_new(outs, m);
+	}
+	json_object_set_new(root, "outputs", outs);
 	s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 	if (s == NULL)
@@ -113,4 +357,20 @@ out:
 	free(path);
 	free(tmp);
 	return rc;
+}
+
+void
+offsets_free(struct offsets *o)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nsrc; i++) {
+		free(o->src[i].name);
+		evidence_seg_clear(&o->src[i].ev.seg);
+	}
+	free(o->src);
+	for (i = 0; i < o->nout; i++)
+		free(o->out[i].name);
+	free(o->out);
+	memset(o, 0, sizeof *o);
 }

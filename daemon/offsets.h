@@ -1,20 +1,55 @@
 /*
- * offsets.h: saved source positions in state_dir.  The file is replaced
- * atomically (write a temporary, fsync, rename, fsync the folder), so a
- * crash leaves either the old or the new positions, never a mix.
+ * offsets.h: the checkpoint in state_dir (positions.json).  One file holds,
+ * together, each source's position (device, inode, head fingerprint,
+ * offset), its open evidence segment and archived marks, the manifest
+ * entry count, and each output's rollback point, so that a restart resumes
+ * exactly where the archive and the outputs are durable.  The file is
+ * replaced atomically (temporary, fsync, rename, fsync of the folder): a
+ * crash leaves the old or the new checkpoint, never a mix.
  */
 #ifndef KEIBI_OFFSETS_H
 #define KEIBI_OFFSETS_H
 
+#include "evidence.h"
+#include "output.h"
 #include "source.h"
 
 #define OFFSETS_FILE	"positions.json"
 
-/* Load the position of source name; 0 found, -1 none (pos zeroed). */
-int	offsets_get(const char *state_dir, const char *name,
-	    struct source_pos *pos);
+struct offsets_src {
+	char			*name;
+	struct source_pos	 pos;
+	struct evidence_state	 ev;
+};
 
-/* Save the positions of all sources; 0 or -1 (logged). */
-int	offsets_save(const char *state_dir, struct source **, size_t);
+struct offsets_out {
+	char			*name;
+	struct output_mark	 mark;
+};
+
+struct offsets {
+	uint64_t		 entries;	/* manifest entries */
+	struct offsets_src	*src;
+	size_t			 nsrc;
+	struct offsets_out	*out;
+	size_t			 nout;
+};
+
+/* Load the checkpoint; 0, or -1 when there is none (o is then empty). */
+int	offsets_load(const char *state_dir, struct offsets *o);
+/* The saved state of source name, or NULL. */
+const struct offsets_src *offsets_source(const struct offsets *,
+	    const char *name);
+/* The saved mark of output name, or NULL. */
+const struct output_mark *offsets_output(const struct offsets *,
+	    const char *name);
+/* Save atomically; 0 or -1 (logged; the old checkpoint stays). */
+int	offsets_save(const char *state_dir, const struct offsets *o);
+/* Add an empty source entry (name copied) and return it. */
+struct offsets_src *offsets_add_source(struct offsets *, const char *name);
+/* Add an output entry (name copied) and return it. */
+struct offsets_out *offsets_add_output(struct offsets *, const char *name);
+/* Free what o holds; o may be reused. */
+void	offsets_free(struct offsets *o);
 
 #endif

@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -174,16 +176,71 @@ output_jsonl_close(void *arg)
 	free(o);
 }
 
+/* The file's identity and size: every alert is written whole by then. */
+static int
+output_jsonl_mark(void *arg, struct output_mark *m)
+{
+	struct output_jsonl	*o = arg;
+	struct stat		 sb;
+
+	if (fstat(o->fd, &sb) != 0)
+		return -1;
+	m->valid = true;
+	m->dev = (uint64_t)sb.st_dev;
+	m->ino = (uint64_t)sb.st_ino;
+	m->size = (uint64_t)sb.st_size;
+	return 0;
+}
+
+/* Cut the file back to m if it is still the same file and longer. */
+static int
+output_jsonl_rollback(void *arg, const struct output_mark *m)
+{
+	struct output_jsonl	*o = arg;
+	struct stat		 sb;
+
+	if (fstat(o->fd, &sb) != 0)
+		return -1;
+	if ((uint64_t)sb.st_dev != m->dev || (uint64_t)sb.st_ino != m->ino)
+		return 0;	/* rotated by someone: leave it */
+	if ((uint64_t)sb.st_size < m->size) {
+		log_warnx("%s is shorter than at the last checkpoint; alerts "
+		    "may be missing from it", o->path);
+		return 0;
+	}
+	if ((uint64_t)sb.st_size == m->size)
+		return 0;
+	log_info("%s: dropping %llu bytes written after the last checkpoint "
+	    "(their lines are evaluated again)", o->path,
+	    (unsigned long long)((uint64_t)sb.st_size - m->size));
+	if (ftruncate(o->fd, (off_t)m->size) != 0 || fsync(o->fd) != 0) {
+		log_warn("%s: truncate", o->path);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct output_ops output_jsonl_ops = {
-	.type = "jsonl",
+	.type = "alerts",
 	.open = output_jsonl_open,
 	.alert = output_jsonl_alert,
 	.sync = output_jsonl_sync,
 	.close = output_jsonl_close,
+	.mark = output_jsonl_mark,
+	.rollback = output_jsonl_rollback,
 };
 
+extern const struct output_ops output_incidents_ops;
+extern const struct output_ops output_webhook_ops;
+extern const struct output_ops output_email_ops;
+extern const struct output_ops output_syslog_ops;
+
 static const struct output_ops *const output_registry[] = {
-	&output_jsonl_ops,
+	&output_jsonl_ops,		/* "alerts": one alert per line */
+	&output_incidents_ops,		/* "jsonl": incidents (output_jsonl.c) */
+	&output_webhook_ops,
+	&output_email_ops,
+	&output_syslog_ops,
 	NULL
 };
 
@@ -216,7 +273,10 @@ output_open(const struct output_conf *oc, char **cause)
 		fatal("calloc");
 	out->ops = ops;
 	out->state = state;
-	if (asprintf(&out->name, "%s:%s", oc->type,
+	if (oc->name != NULL) {
+		if ((out->name = strdup(oc->name)) == NULL)
+			fatal("strdup");
+	} else if (asprintf(&out->name, "%s:%s", oc->type,
 	    oc->path != NULL ? oc->path : "") == -1)
 		fatal("asprintf");
 	return out;
@@ -226,6 +286,8 @@ int
 output_alert(struct output *out, const struct rule *r,
     const struct record *rec)
 {
+	if (out->ops->alert == NULL)
+		return 0;	/* an incident output */
 	if (out->ops->alert(out->state, r, rec) != 0) {
 		out->errors++;
 		return -1;
@@ -238,6 +300,22 @@ int
 output_sync(struct output *out)
 {
 	return out->ops->sync(out->state);
+}
+
+void
+output_mark(struct output *out, struct output_mark *m)
+{
+	memset(m, 0, sizeof *m);
+	if (out->ops->mark != NULL && out->ops->mark(out->state, m) != 0)
+		memset(m, 0, sizeof *m);
+}
+
+int
+output_rollback(struct output *out, const struct output_mark *m)
+{
+	if (!m->valid || out->ops->rollback == NULL)
+		return 0;
+	return out->ops->rollback(out->state, m);
 }
 
 void

@@ -35,16 +35,22 @@ enum rf {
 	RF_EVENT_OUTCOME,
 	RF_EVENT_REASON,
 	RF_EVENT_DURATION,	/* nanoseconds, as ECS */
+	RF_EVENT_CODE,		/* vendor message id: "302013", "0000000013" */
+	RF_EVENT_TYPE,		/* verdict: "allowed" or "denied" */
 	RF_SOURCE_IP,
 	RF_SOURCE_PORT,
 	RF_SOURCE_DOMAIN,
 	RF_SOURCE_BYTES,
+	RF_SOURCE_NAT_IP,	/* source after translation */
 	RF_DESTINATION_IP,
 	RF_DESTINATION_PORT,
 	RF_DESTINATION_DOMAIN,
 	RF_DESTINATION_BYTES,
 	RF_NETWORK_TRANSPORT,
 	RF_NETWORK_DIRECTION,
+	RF_NETWORK_BYTES,	/* both directions, when only the sum is known */
+	RF_NETWORK_APPLICATION,	/* application as the firewall names it */
+	RF_NETWORK_PROTOCOL,	/* application protocol: "http", "dns" */
 	RF_URL_ORIGINAL,
 	RF_URL_DOMAIN,
 	RF_URL_PATH,
@@ -59,12 +65,16 @@ enum rf {
 	RF_EMAIL_TO_ADDRESS,
 	RF_EMAIL_MESSAGE_ID,
 	RF_EMAIL_LOCAL_ID,
+	RF_EMAIL_SUBJECT,
 	RF_HOST_HOSTNAME,
 	RF_PROCESS_NAME,
 	RF_PROCESS_PID,
 	RF_OBSERVER_INGRESS_INTERFACE,
 	RF_OBSERVER_EGRESS_INTERFACE,
 	RF_RULE_NAME,		/* firewall rule or log prefix */
+	RF_RULE_ID,		/* firewall rule or signature number */
+	RF_TLS_SERVER_NAME,	/* SNI */
+	RF_DNS_QUESTION_NAME,
 	RF_DESTINATION_GEO_COUNTRY_ISO_CODE,
 	RF_DESTINATION_AS_NUMBER,
 	RF_DESTINATION_AS_ORGANIZATION_NAME,
@@ -76,6 +86,9 @@ enum rf {
 	RF_MESSAGE,		/* the text after the syslog header */
 	RF_MAX
 };
+
+/* record.present is a 64-bit set of fields. */
+_Static_assert(RF_MAX <= 64, "more fields than record.present holds");
 
 /* How a field is rendered and compared. */
 enum rf_type {

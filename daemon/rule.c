@@ -1,9 +1,15 @@
 /*
- * rule.c: loading and matching of detection rules.  Files are YAML (libyaml
- * document API); every problem is reported as "file:line:column: reason"
- * and loading goes on so that all of them are reported at once.  Matching
- * never allocates: one PCRE2 match-data block and one JIT stack serve every
- * rule, and each match attempt is bounded by match, depth and heap limits.
+ * rule.c: loading and matching of detection rules, named lists and
+ * exceptions.  Files are YAML (libyaml document API); every problem is
+ * reported as "file:line:column: reason" and loading goes on so that all
+ * of them are reported at once.  References between files (lists, the
+ * input rules of a correlation, the rules an exception names) are
+ * resolved when every file is read.
+ *
+ * Matching never allocates: one PCRE2 match-data block and one JIT stack
+ * serve every rule, and each match attempt is bounded by match, depth and
+ * heap limits.  This module never keeps correlation state itself (corr.c
+ * and the detectors do) and never writes alerts (detect.c does).
  */
 #include "config.h"
 
@@ -12,6 +18,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,12 +28,21 @@
 #include <pcre2.h>
 #include <yaml.h>
 
+#include "detect.h"
 #include "log.h"
+#include "match.h"
 #include "rule.h"
+#include "tz.h"
 
 #define RULE_MAX_FILE_SIZE	(16 * 1024 * 1024)
 #define RULE_MAX_RULES		100000
 #define RULE_MAX_ID		64
+#define RULE_MAX_DEPTH		16		/* nesting of all/any/not */
+#define RULE_MAX_THRESHOLD	100000
+#define RULE_MAX_WINDOW	(int64_t)(366LL * 86400 * 1000000)
+#define RULE_MAX_LIST_ENTRIES	1000000
+#define RULE_MAX_DOMAIN		255
+#define RULE_DEFAULT_GROUPS	65536
 
 struct rule_errs {
 	char		*buf;
@@ -36,9 +52,18 @@ struct rule_errs {
 
 struct rule_load {
 	const char	*file;
+	const char	*buf;		/* the file's text, for fingerprints */
+	size_t		 len;
 	yaml_document_t	*doc;
 	struct rule_errs *errs;
 	struct ruleset	*rs;
+	int		 depth;
+};
+
+/* Where conditions of a tree go: a rule's or an exception's. */
+struct rule_conds {
+	struct cond	**conds;
+	size_t		 *nconds;
 };
 
 static const char *const rule_categories[] = {
@@ -47,6 +72,12 @@ static const char *const rule_categories[] = {
 };
 static const char *const rule_severities[] = {
 	"low", "medium", "high", "critical", NULL
+};
+static const char *const rule_roles[ROLE_MAX] = {
+	[ROLE_INTERNAL] = "internal",
+	[ROLE_MAIL_SERVERS] = "mail_servers",
+	[ROLE_PROXIES] = "proxies",
+	[ROLE_DNS_SERVERS] = "dns_servers",
 };
 
 static const struct {
@@ -64,7 +95,12 @@ static const struct {
 	{ "gte", COND_GTE },
 	{ "lt", COND_LT },
 	{ "lte", COND_LTE },
+	{ "in_list", COND_LIST },
+	{ "role", COND_ROLE },
 };
+
+static int	rule_compile_map(struct rule_load *, struct rule_conds *,
+		    struct rule_node *, yaml_node_t *);
 
 static void
 rule_err(struct rule_errs *e, const char *file, const yaml_mark_t *m,
@@ -98,6 +134,18 @@ rule_err(struct rule_errs *e, const char *file, const yaml_mark_t *m,
 	e->n++;
 }
 
+/* An error at line lineno of file (no column). */
+static void
+rule_err_line(struct rule_errs *e, const char *file, int lineno,
+    const char *msg, const char *arg)
+{
+	yaml_mark_t	m;
+
+	memset(&m, 0, sizeof m);
+	m.line = lineno > 0 ? (size_t)lineno - 1 : 0;
+	rule_err(e, file, &m, "%s'%s'", msg, arg);
+}
+
 bool
 rule_valid_category(const char *s)
 {
@@ -120,6 +168,123 @@ rule_valid_severity(const char *s)
 	return false;
 }
 
+/* 128-bit multiply folded to 64 bits: the mixing step of rule_hash. */
+static inline uint64_t
+rule_mix(uint64_t a, uint64_t b)
+{
+	__uint128_t	r = (__uint128_t)a * b;
+
+	return (uint64_t)r ^ (uint64_t)(r >> 64);
+}
+
+uint64_t
+rule_hash(uint64_t seed, const void *p, size_t len)
+{
+	const unsigned char	*s = p;
+	uint64_t		 h = seed ^ 0x9e3779b97f4a7c15ULL, w;
+	size_t			 n = len;
+
+	while (n >= 8) {
+		memcpy(&w, s, 8);
+		h = rule_mix(h ^ w, 0xbf58476d1ce4e5b9ULL);
+		s += 8;
+		n -= 8;
+	}
+	w = 0;
+	if (n > 0)
+		memcpy(&w, s, n);
+	h = rule_mix(h ^ w ^ ((uint64_t)len << 56), 0x94d049bb133111ebULL);
+	return rule_mix(h, 0x2545f4914f6cdd1dULL);
+}
+
+int64_t
+rule_parse_duration(const char *s)
+{
+	uint64_t	v = 0;
+	int64_t		unit = 1000000;
+	size_t		i = 0;
+
+	if (s[0] < '0' || s[0] > '9')
+		return -1;
+	for (; s[i] >= '0' && s[i] <= '9'; i++) {
+		v = v * 10 + (uint64_t)(s[i] - '0');
+		if (v > 366ULL * 86400 * 1000)
+			return -1;
+	}
+	if (strcmp(s + i, "") == 0 || strcmp(s + i, "s") == 0)
+		unit = 1000000;
+	else if (strcmp(s + i, "ms") == 0)
+		unit = 1000;
+	else if (strcmp(s + i, "m") == 0)
+		unit = 60LL * 1000000;
+	else if (strcmp(s + i, "h") == 0)
+		unit = 3600LL * 1000000;
+	else if (strcmp(s + i, "d") == 0)
+		unit = 86400LL * 1000000;
+	else
+		return -1;
+	if ((int64_t)v > RULE_MAX_WINDOW / unit)
+		return -1;
+	return (int64_t)v * unit;
+}
+
+/* n decimal digits at s into *v; false if they are not all digits. */
+static bool
+rule_digits(const char *s, size_t n, int *v)
+{
+	size_t	i;
+
+	*v = 0;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		*v = *v * 10 + (s[i] - '0');
+	}
+	return true;
+}
+
+int
+rule_parse_time(const char *s, int64_t *out)
+{
+	int	y, mo, d, h = 0, mi = 0, se = 0, oh, om, sign;
+	size_t	len = strlen(s), i = 10;
+	int64_t	off = 0;
+
+	if (len < 10 || s[4] != '-' || s[7] != '-' || !rule_digits(s, 4, &y) ||
+	    !rule_digits(s + 5, 2, &mo) || !rule_digits(s + 8, 2, &d))
+		return -1;
+	if (mo < 1 || mo > 12 || d < 1 || d > 31)
+		return -1;
+	if (i < len && (s[i] == 'T' || s[i] == ' ')) {
+		if (len < i + 6 || s[i + 3] != ':' ||
+		    !rule_digits(s + i + 1, 2, &h) ||
+		    !rule_digits(s + i + 4, 2, &mi))
+			return -1;
+		i += 6;
+		if (i < len && s[i] == ':') {
+			if (len < i + 3 || !rule_digits(s + i + 1, 2, &se))
+				return -1;
+			i += 3;
+		}
+		if (h > 23 || mi > 59 || se > 60)
+			return -1;
+	}
+	if (i < len) {
+		if (s[i] == 'Z' && i + 1 == len)
+			off = 0;
+		else if ((s[i] == '+' || s[i] == '-') && len == i + 6 &&
+		    s[i + 3] == ':' && rule_digits(s + i + 1, 2, &oh) &&
+		    rule_digits(s + i + 4, 2, &om) && oh < 24 && om < 60) {
+			sign = s[i] == '-' ? -1 : 1;
+			off = sign * (oh * 3600 + om * 60);
+		} else
+			return -1;
+	}
+	*out = ((tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 +
+	    se) - off) * 1000000;
+	return 0;
+}
+
 /* The scalar text of a node, or NULL if it is not a scalar. */
 static const char *
 rule_scalar(yaml_node_t *n)
@@ -129,6 +294,7 @@ rule_scalar(yaml_node_t *n)
 	return (const char *)n->data.scalar.value;
 }
 
+/* strdup that cannot fail (allocation failure is fatal). */
 static char *
 rule_strdup(const char *s)
 {
@@ -175,6 +341,21 @@ rule_parse_u64(const char *s, uint64_t *out)
 	return span_to_u64(sp, out);
 }
 
+/* A field name node to its id; -1 with an error. */
+static int
+rule_field(struct rule_load *ld, yaml_node_t *n)
+{
+	const char	*s = rule_scalar(n);
+	int		 f;
+
+	if (s == NULL || (f = record_field_lookup(s, strlen(s))) < 0) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "unknown event field '%s'", s != NULL ? s : "?");
+		return -1;
+	}
+	return f;
+}
+
 /* Compile one value of a condition; 0 or -1 (error reported). */
 static int
 rule_compile_value(struct rule_load *ld, struct cond *c, yaml_node_t *n,
@@ -184,6 +365,7 @@ rule_compile_value(struct rule_load *ld, struct cond *c, yaml_node_t *n,
 	PCRE2_UCHAR	 msg[256];
 	PCRE2_SIZE	 eoff;
 	uint32_t	 opts = PCRE2_UTF | PCRE2_MATCH_INVALID_UTF;
+	size_t		 i;
 	int		 err;
 
 	if (s == NULL) {
@@ -223,6 +405,20 @@ rule_compile_value(struct rule_load *ld, struct cond *c, yaml_node_t *n,
 		if (!rule_parse_u64(v->s, &v->num)) {
 			rule_err(ld->errs, ld->file, &n->start_mark,
 			    "'%s' is not a non-negative integer", v->s);
+			return -1;
+		}
+		break;
+	case COND_ROLE:
+		for (i = 0; i < ROLE_MAX; i++) {
+			if (strcmp(rule_roles[i], v->s) == 0) {
+				c->roles |= 1U << i;
+				break;
+			}
+		}
+		if (i == ROLE_MAX) {
+			rule_err(ld->errs, ld->file, &n->start_mark,
+			    "unknown network role '%s' (internal, mail_servers, "
+			    "proxies, dns_servers)", v->s);
 			return -1;
 		}
 		break;
@@ -268,35 +464,35 @@ rule_compile_values(struct rule_load *ld, struct cond *c, yaml_node_t *n)
 
 /*
  * One field condition: "field: value", "field: [a, b]" or
- * "field: {op: value(s), nocase: true, not: true}".
+ * "field: {op: value(s), nocase: true, not: true}".  Returns the index of
+ * the new condition in *rc->conds, or -1.
  */
-static int
-rule_compile_cond(struct rule_load *ld, struct rule *r, yaml_node_t *key,
-    yaml_node_t *val)
+static ssize_t
+rule_compile_cond(struct rule_load *ld, struct rule_conds *rc,
+    yaml_node_t *key, yaml_node_t *val)
 {
 	yaml_node_pair_t	*p;
 	struct cond		*c;
 	const char		*fname = rule_scalar(key), *k, *s;
 	yaml_node_t		*opval = NULL;
-	int			 f, rc = 0;
-	size_t			 i;
+	int			 f, err = 0;
+	size_t			 i, idx;
 
-	if (fname == NULL || (f = record_field_lookup(fname,
-	    strlen(fname))) < 0) {
-		rule_err(ld->errs, ld->file, &key->start_mark,
-		    "unknown event field '%s'", fname != NULL ? fname : "?");
+	if ((f = rule_field(ld, key)) < 0)
 		return -1;
-	}
-	r->conds = reallocarray(r->conds, r->nconds + 1, sizeof *r->conds);
-	if (r->conds == NULL)
+	*rc->conds = reallocarray(*rc->conds, *rc->nconds + 1,
+	    sizeof **rc->conds);
+	if (*rc->conds == NULL)
 		fatal("reallocarray");
-	c = &r->conds[r->nconds++];
+	idx = (*rc->nconds)++;
+	c = &(*rc->conds)[idx];
 	memset(c, 0, sizeof *c);
 	c->field = (enum rf)f;
 	c->op = COND_EQUALS;
+	c->lineno = (int)key->start_mark.line + 1;
 
 	if (val->type != YAML_MAPPING_NODE)
-		return rule_compile_values(ld, c, val);
+		return rule_compile_values(ld, c, val) == 0 ? (ssize_t)idx : -1;
 
 	for (p = val->data.mapping.pairs.start;
 	    p < val->data.mapping.pairs.top; p++) {
@@ -314,10 +510,10 @@ rule_compile_cond(struct rule_load *ld, struct rule *r, yaml_node_t *key,
 			    !rule_parse_bool(s, &b)) {
 				rule_err(ld->errs, ld->file, &vn->start_mark,
 				    "'%s' must be true or false", k);
-				rc = -1;
+				err = -1;
 				continue;
 			}
-			if (k[0] == 'n' && k[1] == 'o' && k[2] == 'c')
+			if (strcmp(k, "nocase") == 0)
 				c->nocase = b;
 			else
 				c->negate = b;
@@ -333,20 +529,20 @@ rule_compile_cond(struct rule_load *ld, struct rule *r, yaml_node_t *key,
 			rule_err(ld->errs, ld->file, &kn->start_mark,
 			    "unknown condition '%s' (equals, contains, "
 			    "startswith, endswith, regex, cidr, exists, gt, gte, "
-			    "lt, lte, nocase, not)", k);
-			rc = -1;
+			    "lt, lte, in_list, role, nocase, not)", k);
+			err = -1;
 			continue;
 		}
 		if (opval != NULL) {
 			rule_err(ld->errs, ld->file, &kn->start_mark,
 			    "only one operator per field condition");
-			rc = -1;
+			err = -1;
 			continue;
 		}
 		c->op = rule_ops[i].op;
 		opval = vn;
 	}
-	if (rc != 0)
+	if (err != 0)
 		return -1;
 	if (opval == NULL) {
 		rule_err(ld->errs, ld->file, &val->start_mark,
@@ -361,9 +557,148 @@ rule_compile_cond(struct rule_load *ld, struct rule *r, yaml_node_t *key,
 			return -1;
 		}
 		c->negate = !c->negate;
-		return 0;
+		return (ssize_t)idx;
 	}
-	return rule_compile_values(ld, c, opval);
+	if (c->op == COND_LIST) {
+		if ((s = rule_scalar(opval)) == NULL) {
+			rule_err(ld->errs, ld->file, &opval->start_mark,
+			    "'in_list' names one list");
+			return -1;
+		}
+		c->list_name = rule_strdup(s);
+		return (ssize_t)idx;
+	}
+	return rule_compile_values(ld, c, opval) == 0 ? (ssize_t)idx : -1;
+}
+
+/* Append a zeroed child to node and return it. */
+static struct rule_node *
+rule_node_add(struct rule_node *node, enum rule_node_kind kind)
+{
+	struct rule_node	*kid;
+
+	node->kids = reallocarray(node->kids, node->nkids + 1,
+	    sizeof *node->kids);
+	if (node->kids == NULL)
+		fatal("reallocarray");
+	kid = &node->kids[node->nkids++];
+	memset(kid, 0, sizeof *kid);
+	kid->kind = kind;
+	return kid;
+}
+
+static void
+rule_node_free(struct rule_node *node)
+{
+	size_t	i;
+
+	for (i = 0; i < node->nkids; i++)
+		rule_node_free(&node->kids[i]);
+	free(node->kids);
+	node->kids = NULL;
+	node->nkids = 0;
+}
+
+/*
+ * The operand of all/any/not: a mapping (one AND of its conditions) or a
+ * list of mappings, each becoming a child of node.
+ */
+static int
+rule_compile_group(struct rule_load *ld, struct rule_conds *rc,
+    struct rule_node *node, yaml_node_t *n, const char *what)
+{
+	yaml_node_item_t	*it;
+	int			 err = 0;
+
+	if (n->type == YAML_MAPPING_NODE)
+		return rule_compile_map(ld, rc, rule_node_add(node, RN_ALL), n);
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top == n->data.sequence.items.start) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'%s' takes a map of conditions or a non-empty list of "
+		    "them", what);
+		return -1;
+	}
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, *it);
+
+		if (kn->type != YAML_MAPPING_NODE) {
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "each item of '%s' is a map of conditions", what);
+			err = -1;
+			continue;
+		}
+		if (rule_compile_map(ld, rc, rule_node_add(node, RN_ALL),
+		    kn) != 0)
+			err = -1;
+	}
+	return err;
+}
+
+/*
+ * A mapping of conditions into node (an AND).  Keys are event fields, or
+ * "all", "any" and "not" whose operands nest.
+ */
+static int
+rule_compile_map(struct rule_load *ld, struct rule_conds *rc,
+    struct rule_node *node, yaml_node_t *map)
+{
+	yaml_node_pair_t	*p;
+	struct rule_node	*kid;
+	const char		*k;
+	ssize_t			 idx;
+	int			 err = 0;
+
+	node->kind = RN_ALL;
+	if (map->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &map->start_mark,
+		    "conditions must be a map of field: condition");
+		return -1;
+	}
+	if (map->data.mapping.pairs.top == map->data.mapping.pairs.start) {
+		rule_err(ld->errs, ld->file, &map->start_mark,
+		    "an empty map of conditions");
+		return -1;
+	}
+	if (++ld->depth > RULE_MAX_DEPTH) {
+		rule_err(ld->errs, ld->file, &map->start_mark,
+		    "conditions nest deeper than %d", RULE_MAX_DEPTH);
+		ld->depth--;
+		return -1;
+	}
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		k = rule_scalar(kn);
+		if (k != NULL && strcmp(k, "all") == 0) {
+			kid = rule_node_add(node, RN_ALL);
+			if (rule_compile_group(ld, rc, kid, vn, k) != 0)
+				err = -1;
+		} else if (k != NULL && strcmp(k, "any") == 0) {
+			kid = rule_node_add(node, RN_ANY);
+			if (rule_compile_group(ld, rc, kid, vn, k) != 0)
+				err = -1;
+		} else if (k != NULL && strcmp(k, "not") == 0) {
+			kid = rule_node_add(node, RN_NOT);
+			/* "not: [a, b]" is "not any of a, b". */
+			if (vn->type == YAML_SEQUENCE_NODE)
+				kid = rule_node_add(kid, RN_ANY);
+			if (rule_compile_group(ld, rc, kid, vn, k) != 0)
+				err = -1;
+		} else {
+			if ((idx = rule_compile_cond(ld, rc, kn, vn)) < 0) {
+				err = -1;
+				continue;
+			}
+			kid = rule_node_add(node, RN_COND);
+			kid->cond = (size_t)idx;
+		}
+	}
+	ld->depth--;
+	return err;
 }
 
 /* "samples:" — a list of {parser, line, match}. */
@@ -410,11 +745,13 @@ rule_compile_samples(struct rule_load *ld, struct rule *r, yaml_node_t *n)
 				rule_err(ld->errs, ld->file, &kn->start_mark,
 				    "sample keys and values must be strings");
 				rc = -1;
-			} else if (strcmp(k, "parser") == 0)
+			} else if (strcmp(k, "parser") == 0) {
+				free(smp->parser);
 				smp->parser = rule_strdup(v);
-			else if (strcmp(k, "line") == 0)
+			} else if (strcmp(k, "line") == 0) {
+				free(smp->line);
 				smp->line = rule_strdup(v);
-			else if (strcmp(k, "match") == 0) {
+			} else if (strcmp(k, "match") == 0) {
 				if (!rule_parse_bool(v, &smp->match)) {
 					rule_err(ld->errs, ld->file,
 					    &vn->start_mark,
@@ -437,13 +774,37 @@ rule_compile_samples(struct rule_load *ld, struct rule *r, yaml_node_t *n)
 	return rc;
 }
 
+/* Free the conditions of a tree. */
 static void
-rule_free(struct rule *r)
+rule_conds_free(struct cond *conds, size_t nconds)
 {
 	size_t	i, j;
 
+	for (i = 0; i < nconds; i++) {
+		for (j = 0; j < conds[i].nvalues; j++) {
+			free(conds[i].values[j].s);
+			pcre2_code_free(conds[i].values[j].re);
+		}
+		free(conds[i].values);
+		free(conds[i].list_name);
+	}
+	free(conds);
+}
+
+static void
+rule_free(struct rule *r)
+{
+	size_t	i;
+
 	if (r == NULL)
 		return;
+	if (r->state != NULL) {
+		if (r->kind == RK_DETECTOR && r->ops != NULL)
+			r->ops->free(r->state);
+		else
+			detect_state_free(r, r->state);
+	}
+	detect_suppress_free(r->sup_state);
 	free(r->id);
 	free(r->title);
 	free(r->description);
@@ -453,19 +814,29 @@ rule_free(struct rule *r)
 		free(r->attack[i]);
 	free(r->attack);
 	free(r->logsource);
-	for (i = 0; i < r->nconds; i++) {
-		for (j = 0; j < r->conds[i].nvalues; j++) {
-			free(r->conds[i].values[j].s);
-			pcre2_code_free(r->conds[i].values[j].re);
-		}
-		free(r->conds[i].values);
-	}
-	free(r->conds);
+	rule_conds_free(r->conds, r->nconds);
+	rule_node_free(&r->root);
 	for (i = 0; i < r->nsamples; i++) {
 		free(r->samples[i].parser);
 		free(r->samples[i].line);
 	}
 	free(r->samples);
+	for (i = 0; i < r->corr.nrules; i++)
+		free(r->corr.rules[i]);
+	free(r->corr.rules);
+	free(r->corr.inputs);
+	free(r->detector);
+	for (i = 0; i < r->nparams; i++) {
+		size_t	j;
+
+		free(r->params[i].key);
+		free(r->params[i].value);
+		for (j = 0; j < r->params[i].nlist; j++)
+			free(r->params[i].list[j]);
+		free(r->params[i].list);
+	}
+	free(r->params);
+	free(r->dependents);
 	free(r->file);
 	free(r);
 }
@@ -485,17 +856,306 @@ rule_valid_id(const char *s)
 	return true;
 }
 
+/* A list of strings from a scalar or a sequence of scalars; -1 if bad. */
+static int
+rule_str_list(struct rule_load *ld, yaml_node_t *n, const char *key,
+    char ***out, size_t *nout)
+{
+	yaml_node_item_t	*it;
+	const char		*s;
+
+	if ((s = rule_scalar(n)) != NULL) {
+		if ((*out = calloc(1, sizeof **out)) == NULL)
+			fatal("calloc");
+		(*out)[0] = rule_strdup(s);
+		*nout = 1;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'%s' must be a string or a list of strings", key);
+		return -1;
+	}
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		yaml_node_t	*in = yaml_document_get_node(ld->doc, *it);
+
+		if ((s = rule_scalar(in)) == NULL) {
+			rule_err(ld->errs, ld->file, &in->start_mark,
+			    "items of '%s' must be strings", key);
+			return -1;
+		}
+		*out = reallocarray(*out, *nout + 1, sizeof **out);
+		if (*out == NULL)
+			fatal("reallocarray");
+		(*out)[(*nout)++] = rule_strdup(s);
+	}
+	return 0;
+}
+
+/* "group_by": one to RULE_MAX_GROUP_BY field names. */
+static int
+rule_group_by(struct rule_load *ld, yaml_node_t *n, enum rf *fields,
+    size_t *nfields)
+{
+	yaml_node_item_t	*it;
+	int			 f;
+
+	if (rule_scalar(n) != NULL) {
+		if ((f = rule_field(ld, n)) < 0)
+			return -1;
+		fields[0] = (enum rf)f;
+		*nfields = 1;
+		return 0;
+	}
+	if (n->type != YAML_SEQUENCE_NODE ||
+	    n->data.sequence.items.top == n->data.sequence.items.start ||
+	    n->data.sequence.items.top - n->data.sequence.items.start >
+	    RULE_MAX_GROUP_BY) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'group_by' names 1 to %d event fields", RULE_MAX_GROUP_BY);
+		return -1;
+	}
+	*nfields = 0;
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		if ((f = rule_field(ld, yaml_document_get_node(ld->doc,
+		    *it))) < 0)
+			return -1;
+		fields[(*nfields)++] = (enum rf)f;
+	}
+	return 0;
+}
+
+/* A window: a duration of at least 1 s. */
+static int
+rule_window(struct rule_load *ld, yaml_node_t *n, int64_t *out)
+{
+	const char	*s = rule_scalar(n);
+
+	if (s == NULL || (*out = rule_parse_duration(s)) < 1000000) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "a window is a duration of at least 1s (90, 30s, 10m, 2h, "
+		    "1d)");
+		return -1;
+	}
+	return 0;
+}
+
+/* "correlation:" {type, group_by, window, threshold, field, rules}. */
+static void
+rule_compile_corr(struct rule_load *ld, struct rule *r, yaml_node_t *n)
+{
+	static const char *const keys = "type, group_by, window, threshold, "
+	    "field, rules, max_groups";
+	struct rule_corr	*c = &r->corr;
+	yaml_node_pair_t	*p;
+	const char		*k, *s;
+	uint64_t		 u;
+	int			 f;
+	bool			 have_type = false, have_window = false;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'correlation' must be a map (%s)", keys);
+		return;
+	}
+	c->max_groups = RULE_DEFAULT_GROUPS;
+	c->threshold = 0;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		if ((k = rule_scalar(kn)) == NULL) {
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "correlation keys must be strings");
+			continue;
+		}
+		s = rule_scalar(vn);
+		if (strcmp(k, "type") == 0) {
+			have_type = true;
+			if (s != NULL && strcmp(s, "count") == 0)
+				r->kind = RK_COUNT;
+			else if (s != NULL && strcmp(s, "distinct") == 0)
+				r->kind = RK_DISTINCT;
+			else if (s != NULL && strcmp(s, "sequence") == 0)
+				r->kind = RK_SEQUENCE;
+			else
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "correlation type is count, distinct or "
+				    "sequence");
+		} else if (strcmp(k, "group_by") == 0)
+			rule_group_by(ld, vn, c->group_by, &c->ngroup_by);
+		else if (strcmp(k, "window") == 0) {
+			if (rule_window(ld, vn, &c->window_us) == 0)
+				have_window = true;
+		} else if (strcmp(k, "threshold") == 0) {
+			if (s == NULL || !rule_parse_u64(s, &u) || u < 1 ||
+			    u > RULE_MAX_THRESHOLD)
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'threshold' is an integer from 1 to %d",
+				    RULE_MAX_THRESHOLD);
+			else
+				c->threshold = u;
+		} else if (strcmp(k, "field") == 0) {
+			if ((f = rule_field(ld, vn)) >= 0)
+				c->field = (enum rf)f;
+		} else if (strcmp(k, "rules") == 0)
+			rule_str_list(ld, vn, k, &c->rules, &c->nrules);
+		else if (strcmp(k, "max_groups") == 0) {
+			if (s == NULL || !rule_parse_u64(s, &u) || u < 1 ||
+			    u > 16 * 1024 * 1024)
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'max_groups' is an integer from 1 to "
+				    "16777216");
+			else
+				c->max_groups = (size_t)u;
+		} else
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "unknown correlation key '%s' (%s)", k, keys);
+	}
+	if (!have_type) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "correlation has no 'type' (count, distinct, sequence)");
+		return;
+	}
+	if (!have_window)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "correlation has no 'window'");
+	if (c->ngroup_by == 0)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "correlation has no 'group_by' (1 to %d fields)",
+		    RULE_MAX_GROUP_BY);
+	if (r->kind == RK_SEQUENCE) {
+		if (c->nrules < 2 || c->nrules > RULE_MAX_SEQUENCE)
+			rule_err(ld->errs, ld->file, &n->start_mark,
+			    "a sequence names 2 to %d 'rules' in order",
+			    RULE_MAX_SEQUENCE);
+		if (c->threshold == 0)
+			c->threshold = 1;
+		return;
+	}
+	if (c->threshold == 0)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "correlation has no 'threshold'");
+	if (r->kind == RK_DISTINCT && c->field == RF_TIMESTAMP)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "a distinct count needs the 'field' it counts");
+}
+
+/* "suppress:" {group_by, window, limit}. */
+static void
+rule_compile_suppress(struct rule_load *ld, struct rule *r, yaml_node_t *n)
+{
+	struct rule_suppress	*sp = &r->suppress;
+	yaml_node_pair_t	*p;
+	const char		*k, *s;
+	uint64_t		 u;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'suppress' must be a map (group_by, window, limit)");
+		return;
+	}
+	sp->limit = 1;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		k = rule_scalar(kn);
+		s = rule_scalar(vn);
+		if (k != NULL && strcmp(k, "group_by") == 0)
+			rule_group_by(ld, vn, sp->group_by, &sp->ngroup_by);
+		else if (k != NULL && strcmp(k, "window") == 0)
+			rule_window(ld, vn, &sp->window_us);
+		else if (k != NULL && strcmp(k, "limit") == 0) {
+			if (s == NULL || !rule_parse_u64(s, &u) || u < 1 ||
+			    u > 1000000)
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'limit' is an integer from 1 to 1000000");
+			else
+				sp->limit = u;
+		} else
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "unknown suppress key '%s' (group_by, window, "
+			    "limit)", k != NULL ? k : "?");
+	}
+	if (sp->window_us == 0)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'suppress' needs a 'window'");
+}
+
+/* "params:" of a detector: a map of scalars or lists of scalars. */
+static void
+rule_compile_params(struct rule_load *ld, struct rule *r, yaml_node_t *n)
+{
+	yaml_node_pair_t	*p;
+	struct rule_param	*pm;
+	const char		*k;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'params' must be a map of name: value");
+		return;
+	}
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		if ((k = rule_scalar(kn)) == NULL) {
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "parameter names must be strings");
+			continue;
+		}
+		if (rule_param(r, k) != NULL) {
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "parameter '%s' given twice", k);
+			continue;
+		}
+		r->params = reallocarray(r->params, r->nparams + 1,
+		    sizeof *r->params);
+		if (r->params == NULL)
+			fatal("reallocarray");
+		pm = &r->params[r->nparams++];
+		memset(pm, 0, sizeof *pm);
+		pm->key = rule_strdup(k);
+		pm->lineno = (int)kn->start_mark.line + 1;
+		if (rule_scalar(vn) != NULL)
+			pm->value = rule_strdup(rule_scalar(vn));
+		else
+			rule_str_list(ld, vn, k, &pm->list, &pm->nlist);
+	}
+}
+
+const struct rule_param *
+rule_param(const struct rule *r, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].key, key) == 0)
+			return &r->params[i];
+	return NULL;
+}
+
 /* One rule from a mapping node; adds it to the set or reports why not. */
 static void
 rule_compile(struct rule_load *ld, yaml_node_t *n)
 {
 	static const char *const keys = "id, rev, title, description, "
-	    "category, severity, attack, logsource, match, samples";
+	    "category, severity, attack, logsource, match, correlation, "
+	    "detector, params, suppress, alert, samples";
 	yaml_node_pair_t	*p;
 	struct rule		*r;
+	struct rule_conds	 rc;
 	unsigned int		 errs0 = ld->errs->n;
 	const char		*k, *s;
 	uint64_t		 u;
+	bool			 have_match = false;
+	size_t			 start, end;
 
 	if (n->type != YAML_MAPPING_NODE) {
 		rule_err(ld->errs, ld->file, &n->start_mark,
@@ -507,12 +1167,20 @@ rule_compile(struct rule_load *ld, yaml_node_t *n)
 	r->file = rule_strdup(ld->file);
 	r->lineno = (int)n->start_mark.line + 1;
 	r->rev = 1;
+	r->alert = true;
+	r->root.kind = RN_ALL;
+	rc.conds = &r->conds;
+	rc.nconds = &r->nconds;
+	start = n->start_mark.index;
+	end = n->end_mark.index;
+	if (start <= end && end <= ld->len)
+		r->fingerprint = rule_hash(0, ld->buf + start, end - start);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
 	    p++) {
 		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
 		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
-		yaml_node_pair_t *mp;
 		yaml_node_item_t *it;
+		bool		 b;
 
 		if ((k = rule_scalar(kn)) == NULL) {
 			rule_err(ld->errs, ld->file, &kn->start_mark,
@@ -584,16 +1252,29 @@ rule_compile(struct rule_load *ld, yaml_node_t *n)
 			free(r->logsource);
 			r->logsource = rule_get_str(ld, vn, k);
 		} else if (strcmp(k, "match") == 0) {
-			if (vn->type != YAML_MAPPING_NODE) {
-				rule_err(ld->errs, ld->file, &vn->start_mark,
-				    "'match' must be a map of field: condition");
+			if (have_match) {
+				rule_err(ld->errs, ld->file, &kn->start_mark,
+				    "'match' given twice");
 				continue;
 			}
-			for (mp = vn->data.mapping.pairs.start;
-			    mp < vn->data.mapping.pairs.top; mp++)
-				rule_compile_cond(ld, r,
-				    yaml_document_get_node(ld->doc, mp->key),
-				    yaml_document_get_node(ld->doc, mp->value));
+			have_match = true;
+			rule_compile_map(ld, &rc, &r->root, vn);
+		} else if (strcmp(k, "correlation") == 0)
+			rule_compile_corr(ld, r, vn);
+		else if (strcmp(k, "detector") == 0) {
+			free(r->detector);
+			r->detector = rule_get_str(ld, vn, k);
+		} else if (strcmp(k, "params") == 0)
+			rule_compile_params(ld, r, vn);
+		else if (strcmp(k, "suppress") == 0)
+			rule_compile_suppress(ld, r, vn);
+		else if (strcmp(k, "alert") == 0) {
+			if ((s = rule_scalar(vn)) == NULL ||
+			    !rule_parse_bool(s, &b))
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'alert' must be true or false");
+			else
+				r->alert = b;
 		} else if (strcmp(k, "samples") == 0)
 			rule_compile_samples(ld, r, vn);
 		else
@@ -611,7 +1292,31 @@ rule_compile(struct rule_load *ld, yaml_node_t *n)
 	if (r->severity == NULL)
 		rule_err(ld->errs, ld->file, &n->start_mark,
 		    "rule %s has no 'severity'", r->id ? r->id : "?");
-	if (r->nconds == 0)
+	if (r->detector != NULL) {
+		if (r->kind != RK_MATCH)
+			rule_err(ld->errs, ld->file, &n->start_mark,
+			    "rule %s: a detector takes no 'correlation'",
+			    r->id ? r->id : "?");
+		r->kind = RK_DETECTOR;
+		if ((r->ops = detect_lookup(r->detector)) == NULL)
+			rule_err(ld->errs, ld->file, &n->start_mark,
+			    "rule %s: unknown detector '%s' (%s)",
+			    r->id ? r->id : "?", r->detector,
+			    detect_names());
+		else {
+			char	*cause = NULL;
+
+			if (r->ops->check(r, &cause) != 0) {
+				rule_err(ld->errs, ld->file, &n->start_mark,
+				    "rule %s: %s", r->id ? r->id : "?", cause);
+				free(cause);
+			}
+		}
+	} else if (r->nparams > 0)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "rule %s: 'params' belong to a detector",
+		    r->id ? r->id : "?");
+	if (!have_match && r->corr.nrules == 0 && r->kind != RK_DETECTOR)
 		rule_err(ld->errs, ld->file, &n->start_mark,
 		    "rule %s has no 'match' conditions", r->id ? r->id : "?");
 	if (r->id != NULL && ruleset_find(ld->rs, r->id) != NULL)
@@ -627,19 +1332,409 @@ rule_compile(struct rule_load *ld, yaml_node_t *n)
 	ld->rs->v = reallocarray(ld->rs->v, ld->rs->n + 1, sizeof *ld->rs->v);
 	if (ld->rs->v == NULL)
 		fatal("reallocarray");
+	r->index = ld->rs->n;
 	ld->rs->v[ld->rs->n++] = r;
 }
 
-/* Parse one YAML buffer into rules of rs. */
+/* Lower-case ASCII copy of s into buf (size > len); returns buf. */
+static char *
+rule_lower(const char *s, size_t len, char *buf)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		buf[i] = (char)tolower((unsigned char)s[i]);
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Slot of s in the list's hash set: where it is, or the empty slot. */
+static size_t
+rule_list_slot(const struct rule_list *l, const char *s, size_t len)
+{
+	size_t	i = rule_hash(0, s, len) & (l->nslots - 1);
+
+	while (l->strs[i] != NULL && (l->lens[i] != len ||
+	    memcmp(l->strs[i], s, len) != 0))
+		i = (i + 1) & (l->nslots - 1);
+	return i;
+}
+
+/* Add a string (already normalised) to a list's hash set. */
+static void
+rule_list_put(struct rule_list *l, const char *s, size_t len)
+{
+	size_t	i, j, old;
+	char	**ostrs;
+	uint32_t *olens;
+
+	if ((l->nstrs + 1) * 2 > l->nslots) {
+		old = l->nslots;
+		ostrs = l->strs;
+		olens = l->lens;
+		l->nslots = old == 0 ? 16 : old * 2;
+		l->strs = calloc(l->nslots, sizeof *l->strs);
+		l->lens = calloc(l->nslots, sizeof *l->lens);
+		if (l->strs == NULL || l->lens == NULL)
+			fatal("calloc");
+		for (j = 0; j < old; j++) {
+			if (ostrs[j] == NULL)
+				continue;
+			i = rule_list_slot(l, ostrs[j], olens[j]);
+			l->strs[i] = ostrs[j];
+			l->lens[i] = olens[j];
+		}
+		free(ostrs);
+		free(olens);
+	}
+	i = rule_list_slot(l, s, len);
+	if (l->strs[i] != NULL)
+		return;
+	if ((l->strs[i] = malloc(len + 1)) == NULL)
+		fatal("malloc");
+	memcpy(l->strs[i], s, len);
+	l->strs[i][len] = '\0';
+	l->lens[i] = (uint32_t)len;
+	l->nstrs++;
+}
+
+/* Add one entry to a list; -1 with a static reason if it is not valid. */
+static int
+rule_list_add(struct rule_list *l, const char *s, size_t len,
+    const char **why)
+{
+	char		 buf[RULE_MAX_DOMAIN + 1];
+	struct cidr	 c;
+
+	if (l->nstrs + l->cidrs.n >= RULE_MAX_LIST_ENTRIES) {
+		*why = "too many entries";
+		return -1;
+	}
+	switch (l->kind) {
+	case LIST_IP:
+		if (cidr_parse(&c, s, len, why) != 0)
+			return -1;
+		cidr_set_add(&l->cidrs, &c);
+		return 0;
+	case LIST_DOMAIN:
+		if (len >= 2 && s[0] == '*' && s[1] == '.') {
+			s += 2;
+			len -= 2;
+		} else if (len >= 1 && s[0] == '.') {
+			s++;
+			len--;
+		}
+		if (len > 0 && s[len - 1] == '.')
+			len--;
+		if (len == 0 || len > RULE_MAX_DOMAIN) {
+			*why = "not a domain";
+			return -1;
+		}
+		rule_list_put(l, rule_lower(s, len, buf), len);
+		return 0;
+	case LIST_STRING:
+		if (l->nocase) {
+			char	*tmp;
+
+			if ((tmp = malloc(len + 1)) == NULL)
+				fatal("malloc");
+			rule_list_put(l, rule_lower(s, len, tmp), len);
+			free(tmp);
+		} else
+			rule_list_put(l, s, len);
+		return 0;
+	}
+	return -1;
+}
+
+/* Read entries from a file: one per line, '#' starts a comment. */
+static int
+rule_list_file(struct rule_load *ld, struct rule_list *l, yaml_node_t *n,
+    const char *path)
+{
+	FILE		*f;
+	char		*line = NULL, *full = NULL, *p, *e;
+	const char	*why, *slash;
+	size_t		 cap = 0, lineno = 0;
+	ssize_t		 len;
+	int		 rc = 0;
+
+	if (path[0] != '/' && (slash = strrchr(ld->file, '/')) != NULL) {
+		if (asprintf(&full, "%.*s/%s", (int)(slash - ld->file),
+		    ld->file, path) == -1)
+			fatal("asprintf");
+		path = full;
+	}
+	if ((f = fopen(path, "r")) == NULL) {
+		rule_err(ld->errs, ld->file, &n->start_mark, "%s: %s", path,
+		    strerror(errno));
+		free(full);
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if ((p = memchr(line, '#', (size_t)len)) != NULL)
+			len = p - line;
+		p = line;
+		e = line + len;
+		while (p < e && isspace((unsigned char)*p))
+			p++;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		if (p == e)
+			continue;
+		if (rule_list_add(l, p, (size_t)(e - p), &why) != 0) {
+			rule_err(ld->errs, ld->file, &n->start_mark,
+			    "%s:%zu: %s", path, lineno, why);
+			rc = -1;
+			break;
+		}
+	}
+	free(line);
+	fclose(f);
+	free(full);
+	return rc;
+}
+
+static void
+rule_list_free(struct rule_list *l)
+{
+	size_t	i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->nslots; i++)
+		free(l->strs[i]);
+	free(l->strs);
+	free(l->lens);
+	cidr_set_free(&l->cidrs);
+	free(l->name);
+	free(l->file);
+	free(l);
+}
+
+/* One list: {name, type, nocase, values, file}. */
+static void
+rule_compile_list(struct rule_load *ld, yaml_node_t *n)
+{
+	yaml_node_pair_t	*p;
+	yaml_node_item_t	*it;
+	yaml_node_t		*values = NULL, *file = NULL;
+	struct rule_list	*l;
+	const char		*k, *s, *why;
+	unsigned int		 errs0 = ld->errs->n;
+	bool			 b, have_type = false;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "a list must be a map (name, type, nocase, values, file)");
+		return;
+	}
+	if ((l = calloc(1, sizeof *l)) == NULL)
+		fatal("calloc");
+	cidr_set_init(&l->cidrs);
+	l->file = rule_strdup(ld->file);
+	l->lineno = (int)n->start_mark.line + 1;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		k = rule_scalar(kn);
+		s = rule_scalar(vn);
+		if (k != NULL && strcmp(k, "name") == 0) {
+			free(l->name);
+			l->name = rule_get_str(ld, vn, k);
+		} else if (k != NULL && strcmp(k, "type") == 0) {
+			have_type = true;
+			if (s != NULL && strcmp(s, "ip") == 0)
+				l->kind = LIST_IP;
+			else if (s != NULL && strcmp(s, "domain") == 0)
+				l->kind = LIST_DOMAIN;
+			else if (s != NULL && strcmp(s, "string") == 0)
+				l->kind = LIST_STRING;
+			else
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "list type is ip, domain or string");
+		} else if (k != NULL && strcmp(k, "nocase") == 0) {
+			if (s == NULL || !rule_parse_bool(s, &b))
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'nocase' must be true or false");
+			else
+				l->nocase = b;
+		} else if (k != NULL && strcmp(k, "values") == 0)
+			values = vn;
+		else if (k != NULL && strcmp(k, "file") == 0)
+			file = vn;
+		else
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "unknown list key '%s' (name, type, nocase, values, "
+			    "file)", k != NULL ? k : "?");
+	}
+	if (l->name == NULL)
+		rule_err(ld->errs, ld->file, &n->start_mark, "list has no "
+		    "'name'");
+	else if (ruleset_list(ld->rs, l->name) != NULL)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "duplicate list name '%s'", l->name);
+	if (!have_type)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "list has no 'type' (ip, domain, string)");
+	if (values == NULL && file == NULL)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "list has neither 'values' nor 'file'");
+	if (ld->errs->n == errs0 && values != NULL) {
+		if (values->type != YAML_SEQUENCE_NODE)
+			rule_err(ld->errs, ld->file, &values->start_mark,
+			    "'values' must be a list");
+		else {
+			for (it = values->data.sequence.items.start;
+			    it < values->data.sequence.items.top; it++) {
+				yaml_node_t *vn = yaml_document_get_node(ld->doc,
+				    *it);
+
+				if ((s = rule_scalar(vn)) == NULL) {
+					rule_err(ld->errs, ld->file,
+					    &vn->start_mark, "list values "
+					    "must be strings");
+					continue;
+				}
+				if (rule_list_add(l, s, vn->data.scalar.length,
+				    &why) != 0)
+					rule_err(ld->errs, ld->file,
+					    &vn->start_mark, "'%s': %s", s, why);
+			}
+		}
+	}
+	if (ld->errs->n == errs0 && file != NULL) {
+		if ((s = rule_scalar(file)) == NULL)
+			rule_err(ld->errs, ld->file, &file->start_mark,
+			    "'file' must be a path");
+		else
+			rule_list_file(ld, l, file, s);
+	}
+	if (ld->errs->n != errs0) {
+		rule_list_free(l);
+		return;
+	}
+	ld->rs->lists = reallocarray(ld->rs->lists, ld->rs->nlists + 1,
+	    sizeof *ld->rs->lists);
+	if (ld->rs->lists == NULL)
+		fatal("reallocarray");
+	ld->rs->lists[ld->rs->nlists++] = l;
+}
+
+static void
+rule_exception_free(struct rule_exception *x)
+{
+	size_t	i;
+
+	if (x == NULL)
+		return;
+	free(x->reason);
+	for (i = 0; i < x->nrules; i++)
+		free(x->rules[i]);
+	free(x->rules);
+	rule_conds_free(x->conds, x->nconds);
+	rule_node_free(&x->root);
+	free(x->file);
+	free(x);
+}
+
+/* One exception: {reason, rules, from, until, match}. */
+static void
+rule_compile_exception(struct rule_load *ld, yaml_node_t *n)
+{
+	yaml_node_pair_t	*p;
+	struct rule_exception	*x;
+	struct rule_conds	 rc;
+	const char		*k, *s;
+	unsigned int		 errs0 = ld->errs->n;
+	bool			 have_match = false;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark, "an exception "
+		    "must be a map (reason, rules, from, until, match)");
+		return;
+	}
+	if ((x = calloc(1, sizeof *x)) == NULL)
+		fatal("calloc");
+	x->file = rule_strdup(ld->file);
+	x->lineno = (int)n->start_mark.line + 1;
+	x->from_us = INT64_MIN;
+	x->until_us = INT64_MAX;
+	rc.conds = &x->conds;
+	rc.nconds = &x->nconds;
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+
+		k = rule_scalar(kn);
+		s = rule_scalar(vn);
+		if (k != NULL && strcmp(k, "reason") == 0) {
+			free(x->reason);
+			x->reason = rule_get_str(ld, vn, k);
+		} else if (k != NULL && strcmp(k, "rules") == 0)
+			rule_str_list(ld, vn, k, &x->rules, &x->nrules);
+		else if (k != NULL && (strcmp(k, "from") == 0 ||
+		    strcmp(k, "until") == 0)) {
+			if (s == NULL || rule_parse_time(s, k[0] == 'f' ?
+			    &x->from_us : &x->until_us) != 0)
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'%s' is a time like 2026-12-01 or "
+				    "2026-12-01T18:00:00+09:00", k);
+		} else if (k != NULL && strcmp(k, "match") == 0) {
+			have_match = true;
+			rule_compile_map(ld, &rc, &x->root, vn);
+		} else
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "unknown exception key '%s' (reason, rules, from, "
+			    "until, match)", k != NULL ? k : "?");
+	}
+	if (x->reason == NULL || x->reason[0] == '\0')
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "an exception needs a 'reason' (who asked, and why)");
+	if (!have_match)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "an exception needs 'match' conditions");
+	if (ld->errs->n != errs0) {
+		rule_exception_free(x);
+		return;
+	}
+	ld->rs->exc = reallocarray(ld->rs->exc, ld->rs->nexc + 1,
+	    sizeof *ld->rs->exc);
+	if (ld->rs->exc == NULL)
+		fatal("reallocarray");
+	ld->rs->exc[ld->rs->nexc++] = x;
+}
+
+/* Each item of a top-level list through fn. */
+static void
+rule_each(struct rule_load *ld, yaml_node_t *list, const char *what,
+    void (*fn)(struct rule_load *, yaml_node_t *))
+{
+	yaml_node_item_t	*it;
+
+	if (list->type != YAML_SEQUENCE_NODE) {
+		rule_err(ld->errs, ld->file, &list->start_mark,
+		    "'%s' must be a list", what);
+		return;
+	}
+	for (it = list->data.sequence.items.start;
+	    it < list->data.sequence.items.top; it++)
+		fn(ld, yaml_document_get_node(ld->doc, *it));
+}
+
+/* Parse one YAML buffer into the rules, lists and exceptions of rs. */
 static void
 rule_load_buffer(struct ruleset *rs, const char *name, const char *buf,
     size_t len, struct rule_errs *errs)
 {
 	yaml_parser_t		 parser;
 	yaml_document_t		 doc;
-	yaml_node_t		*root, *list;
-	yaml_node_item_t	*it;
-	struct rule_load	 ld = { name, &doc, errs, rs };
+	yaml_node_t		*root;
+	struct rule_load	 ld = { name, buf, len, &doc, errs, rs, 0 };
 
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
@@ -656,38 +1751,33 @@ rule_load_buffer(struct ruleset *rs, const char *name, const char *buf,
 		yaml_document_delete(&doc);
 		return;		/* an empty file holds no rules */
 	}
-	list = root;
-	if (root->type == YAML_MAPPING_NODE) {
-		/* "rules: [...]" */
+	if (root->type == YAML_SEQUENCE_NODE)
+		rule_each(&ld, root, "rules", rule_compile);
+	else if (root->type == YAML_MAPPING_NODE) {
 		yaml_node_pair_t *p = root->data.mapping.pairs.start;
 		const char	 *k;
 
-		list = NULL;
+		/* Lists first: rules of the same file may name them. */
 		for (; p < root->data.mapping.pairs.top; p++) {
 			yaml_node_t *kn = yaml_document_get_node(&doc, p->key);
+			yaml_node_t *vn = yaml_document_get_node(&doc, p->value);
 
 			k = rule_scalar(kn);
 			if (k != NULL && strcmp(k, "rules") == 0)
-				list = yaml_document_get_node(&doc, p->value);
+				rule_each(&ld, vn, k, rule_compile);
+			else if (k != NULL && strcmp(k, "lists") == 0)
+				rule_each(&ld, vn, k, rule_compile_list);
+			else if (k != NULL && strcmp(k, "exceptions") == 0)
+				rule_each(&ld, vn, k, rule_compile_exception);
 			else
 				rule_err(errs, name, &kn->start_mark,
-				    "unknown top-level key '%s' (rules)",
-				    k ? k : "?");
+				    "unknown top-level key '%s' (rules, lists, "
+				    "exceptions)", k ? k : "?");
 		}
-		if (list == NULL) {
-			yaml_document_delete(&doc);
-			return;
-		}
-	}
-	if (list->type != YAML_SEQUENCE_NODE) {
-		rule_err(errs, name, &list->start_mark,
-		    "expected a list of rules");
-		yaml_document_delete(&doc);
-		return;
-	}
-	for (it = list->data.sequence.items.start;
-	    it < list->data.sequence.items.top; it++)
-		rule_compile(&ld, yaml_document_get_node(&doc, *it));
+	} else
+		rule_err(errs, name, &root->start_mark,
+		    "expected a list of rules or a map (rules, lists, "
+		    "exceptions)");
 	yaml_document_delete(&doc);
 }
 
@@ -783,7 +1873,8 @@ rule_load_path(struct ruleset *rs, const char *path, struct rule_errs *errs)
 		n++;
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, rule_name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof *names, rule_name_cmp);
 	for (i = 0; i < n; i++) {
 		if ((buf = rule_read_file(names[i], &len, errs)) != NULL) {
 			rule_load_buffer(rs, names[i], buf, len, errs);
@@ -799,6 +1890,7 @@ ruleset_new(void)
 {
 	struct ruleset		*rs;
 	pcre2_match_context	*mctx;
+	size_t			 i;
 
 	if ((rs = calloc(1, sizeof *rs)) == NULL)
 		fatal("calloc");
@@ -813,16 +1905,100 @@ ruleset_new(void)
 	rs->match_ctx = mctx;
 	if ((rs->match_data = pcre2_match_data_create(16, NULL)) == NULL)
 		fatal("pcre2_match_data_create");
+	for (i = 0; i < ROLE_MAX; i++)
+		cidr_set_init(&rs->roles[i]);
+	rs->seed = 0x6b656962692d3031ULL;	/* see detect_new */
 	return rs;
+}
+
+/* Resolve the list a condition names. */
+static void
+rule_resolve_conds(struct ruleset *rs, struct cond *conds, size_t nconds,
+    const char *file, struct rule_errs *errs)
+{
+	size_t	i;
+
+	for (i = 0; i < nconds; i++) {
+		if (conds[i].op != COND_LIST)
+			continue;
+		conds[i].list = ruleset_list(rs, conds[i].list_name);
+		if (conds[i].list == NULL)
+			rule_err_line(errs, file, conds[i].lineno,
+			    "unknown list ", conds[i].list_name);
+	}
+}
+
+/* Add d to the dependents of input (once). */
+static void
+rule_add_dependent(struct rule *input, struct rule *d)
+{
+	size_t	i;
+
+	for (i = 0; i < input->ndependents; i++)
+		if (input->dependents[i] == d)
+			return;
+	input->dependents = reallocarray(input->dependents,
+	    input->ndependents + 1, sizeof *input->dependents);
+	if (input->dependents == NULL)
+		fatal("reallocarray");
+	input->dependents[input->ndependents++] = d;
+}
+
+/* References between files, once every file is read. */
+static void
+ruleset_resolve(struct ruleset *rs, struct rule_errs *errs)
+{
+	struct rule		*r, *in;
+	struct rule_exception	*x;
+	size_t			 i, j;
+
+	for (i = 0; i < rs->n; i++) {
+		r = rs->v[i];
+		rule_resolve_conds(rs, r->conds, r->nconds, r->file, errs);
+		if (r->corr.nrules == 0)
+			continue;
+		r->corr.inputs = calloc(r->corr.nrules, sizeof *r->corr.inputs);
+		if (r->corr.inputs == NULL)
+			fatal("calloc");
+		for (j = 0; j < r->corr.nrules; j++) {
+			in = ruleset_find(rs, r->corr.rules[j]);
+			if (in == NULL || in == r) {
+				rule_err_line(errs, r->file, r->lineno, in == r ?
+				    "a correlation cannot feed itself: " :
+				    "correlation input is no rule: ",
+				    r->corr.rules[j]);
+				continue;
+			}
+			if (in->corr.nrules > 0) {
+				rule_err_line(errs, r->file, r->lineno,
+				    "correlation input is itself fed by "
+				    "rules: ", r->corr.rules[j]);
+				continue;
+			}
+			r->corr.inputs[j] = in;
+			rule_add_dependent(in, r);
+		}
+	}
+	for (i = 0; i < rs->nexc; i++) {
+		x = rs->exc[i];
+		rule_resolve_conds(rs, x->conds, x->nconds, x->file, errs);
+		for (j = 0; j < x->nrules; j++)
+			if (ruleset_find(rs, x->rules[j]) == NULL)
+				rule_err_line(errs, x->file, x->lineno,
+				    "exception names no rule: ", x->rules[j]);
+	}
 }
 
 /* Finish loading: the set, or NULL with *cause. */
 static struct ruleset *
 ruleset_done(struct ruleset *rs, struct rule_errs *errs, char **cause)
 {
+	if (errs->n == 0)
+		ruleset_resolve(rs, errs);
 	if (errs->n == 0) {
 		free(errs->buf);
 		*cause = NULL;
+		rs->plan = match_plan_build(rs);
 		return rs;
 	}
 	/* Drop the trailing newline. */
@@ -862,13 +2038,35 @@ ruleset_free(struct ruleset *rs)
 
 	if (rs == NULL)
 		return;
+	detect_free(rs->detect);
 	for (i = 0; i < rs->n; i++)
 		rule_free(rs->v[i]);
 	free(rs->v);
+	for (i = 0; i < rs->nlists; i++)
+		rule_list_free(rs->lists[i]);
+	free(rs->lists);
+	for (i = 0; i < rs->nexc; i++)
+		rule_exception_free(rs->exc[i]);
+	free(rs->exc);
+	match_plan_free(rs->plan);
+	for (i = 0; i < ROLE_MAX; i++)
+		cidr_set_free(&rs->roles[i]);
 	pcre2_match_data_free(rs->match_data);
 	pcre2_match_context_free(rs->match_ctx);
 	pcre2_jit_stack_free(rs->jit_stack);
 	free(rs);
+}
+
+void
+ruleset_set_role(struct ruleset *rs, enum rule_role role,
+    const struct cidr_set *set)
+{
+	size_t	i;
+
+	cidr_set_free(&rs->roles[role]);
+	cidr_set_init(&rs->roles[role]);
+	for (i = 0; i < set->n; i++)
+		cidr_set_add(&rs->roles[role], &set->v[i]);
 }
 
 struct rule *
@@ -880,6 +2078,68 @@ ruleset_find(const struct ruleset *rs, const char *id)
 		if (rs->v[i]->id != NULL && strcmp(rs->v[i]->id, id) == 0)
 			return rs->v[i];
 	return NULL;
+}
+
+struct rule_list *
+ruleset_list(const struct ruleset *rs, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->nlists; i++)
+		if (strcmp(rs->lists[i]->name, name) == 0)
+			return rs->lists[i];
+	return NULL;
+}
+
+bool
+rule_list_has(const struct rule_list *l, const char *s, size_t len,
+    const struct netaddr *na)
+{
+	struct netaddr	 tmp;
+	char		 buf[RULE_MAX_DOMAIN + 1], *lower;
+	size_t		 i;
+	bool		 found;
+
+	switch (l->kind) {
+	case LIST_IP:
+		if (na == NULL || na->family == 0) {
+			if (netaddr_parse(&tmp, s, len) != 0)
+				return false;
+			na = &tmp;
+		}
+		return cidr_set_contains(&l->cidrs, na);
+	case LIST_DOMAIN:
+		if (l->nslots == 0)
+			return false;
+		if (len > 0 && s[len - 1] == '.')
+			len--;
+		if (len == 0 || len > RULE_MAX_DOMAIN)
+			return false;
+		rule_lower(s, len, buf);
+		/* The name, then each parent: a.b.example.com, b.example.com... */
+		for (i = 0; i < len; i++) {
+			if (i > 0 && buf[i - 1] != '.')
+				continue;
+			if (l->strs[rule_list_slot(l, buf + i, len - i)] != NULL)
+				return true;
+		}
+		return false;
+	case LIST_STRING:
+		if (l->nslots == 0)
+			return false;
+		if (!l->nocase)
+			return l->strs[rule_list_slot(l, s, len)] != NULL;
+		if (len <= RULE_MAX_DOMAIN)
+			return l->strs[rule_list_slot(l, rule_lower(s, len,
+			    buf), len)] != NULL;
+		if ((lower = malloc(len + 1)) == NULL)
+			fatal("malloc");
+		found = l->strs[rule_list_slot(l, rule_lower(s, len, lower),
+		    len)] != NULL;
+		free(lower);
+		return found;
+	}
+	return false;
 }
 
 /* ASCII case-insensitive equality of n bytes. */
@@ -911,14 +2171,29 @@ rule_contains(struct span s, const struct cond_value *v, bool nocase)
 	return false;
 }
 
+/* The parsed address of an IP field, or NULL (parsed into tmp if needed). */
+static const struct netaddr *
+rule_addr(const struct record *rec, enum rf field, struct span s,
+    struct netaddr *tmp)
+{
+	if (field == RF_SOURCE_IP && rec->src.family != 0)
+		return &rec->src;
+	if (field == RF_DESTINATION_IP && rec->dst.family != 0)
+		return &rec->dst;
+	if (netaddr_parse(tmp, s.p, s.len) != 0)
+		return NULL;
+	return tmp;
+}
+
 /* One value against a field value: 1, 0, or -1 (a PCRE2 limit was hit). */
 static int
 rule_value_match(struct ruleset *rs, const struct cond *c,
     const struct cond_value *v, const struct record *rec, struct span s)
 {
-	struct netaddr	 na;
-	uint64_t	 n;
-	int		 rc;
+	const struct netaddr	*a;
+	struct netaddr		 na;
+	uint64_t		 n;
+	int			 rc;
 
 	switch (c->op) {
 	case COND_EQUALS:
@@ -940,13 +2215,9 @@ rule_value_match(struct ruleset *rs, const struct cond *c,
 			return 0;
 		return -1;
 	case COND_CIDR:
-		if (c->field == RF_SOURCE_IP && rec->src.family != 0)
-			return cidr_contains(&v->cidr, &rec->src);
-		if (c->field == RF_DESTINATION_IP && rec->dst.family != 0)
-			return cidr_contains(&v->cidr, &rec->dst);
-		if (netaddr_parse(&na, s.p, s.len) != 0)
+		if ((a = rule_addr(rec, c->field, s, &na)) == NULL)
 			return 0;
-		return cidr_contains(&v->cidr, &na);
+		return cidr_contains(&v->cidr, a);
 	case COND_GT:
 	case COND_GTE:
 	case COND_LT:
@@ -961,7 +2232,87 @@ rule_value_match(struct ruleset *rs, const struct cond *c,
 			return n < v->num;
 		return n <= v->num;
 	case COND_EXISTS:
+	case COND_LIST:
+	case COND_ROLE:
 		return 1;
+	}
+	return 0;
+}
+
+/* One condition: 1 holds, 0 does not, -1 a PCRE2 limit was hit. */
+static int
+rule_cond_eval(struct ruleset *rs, const struct cond *c,
+    const struct record *rec)
+{
+	const struct netaddr	*a;
+	struct netaddr		 na;
+	struct span		 s;
+	size_t			 j;
+	int			 hit = 0, rc;
+
+	if (record_has(rec, c->field)) {
+		s = record_get(rec, c->field);
+		switch (c->op) {
+		case COND_EXISTS:
+			hit = 1;
+			break;
+		case COND_LIST:
+			a = NULL;
+			if (c->list != NULL && c->list->kind == LIST_IP)
+				a = rule_addr(rec, c->field, s, &na);
+			hit = c->list != NULL && rule_list_has(c->list, s.p,
+			    s.len, a);
+			break;
+		case COND_ROLE:
+			if ((a = rule_addr(rec, c->field, s, &na)) == NULL)
+				break;
+			for (j = 0; j < ROLE_MAX && !hit; j++)
+				if ((c->roles & (1U << j)) &&
+				    cidr_set_contains(&rs->roles[j], a))
+					hit = 1;
+			break;
+		default:
+			for (j = 0; j < c->nvalues && !hit; j++) {
+				rc = rule_value_match(rs, c, &c->values[j], rec,
+				    s);
+				if (rc < 0)
+					return -1;
+				hit = rc;
+			}
+			break;
+		}
+	}
+	return hit != (int)c->negate;
+}
+
+/* A node of a condition tree: 1, 0 or -1 (a PCRE2 limit was hit). */
+static int
+rule_node_eval(struct ruleset *rs, const struct cond *conds,
+    const struct rule_node *node, const struct record *rec)
+{
+	size_t	i;
+	int	rc;
+
+	switch (node->kind) {
+	case RN_COND:
+		return rule_cond_eval(rs, &conds[node->cond], rec);
+	case RN_ALL:
+		for (i = 0; i < node->nkids; i++)
+			if ((rc = rule_node_eval(rs, conds, &node->kids[i],
+			    rec)) != 1)
+				return rc;
+		return 1;
+	case RN_ANY:
+		for (i = 0; i < node->nkids; i++)
+			if ((rc = rule_node_eval(rs, conds, &node->kids[i],
+			    rec)) != 0)
+				return rc;
+		return 0;
+	case RN_NOT:
+		if (node->nkids == 0)
+			return 1;
+		rc = rule_node_eval(rs, conds, &node->kids[0], rec);
+		return rc < 0 ? rc : !rc;
 	}
 	return 0;
 }
@@ -969,37 +2320,86 @@ rule_value_match(struct ruleset *rs, const struct cond *c,
 int
 rule_match(struct ruleset *rs, struct rule *r, const struct record *rec)
 {
-	const struct cond	*c;
-	size_t			 i, j;
-	int			 hit, rc;
+	int	rc;
 
-	for (i = 0; i < r->nconds; i++) {
-		c = &r->conds[i];
-		hit = 0;
-		if (record_has(rec, c->field)) {
-			struct span	s = record_get(rec, c->field);
+	if (r->root.nkids == 0)
+		return 1;
+	rc = rule_node_eval(rs, r->conds, &r->root, rec);
+	if (rc >= 0)
+		return rc;
+	r->limit_hits++;
+	rs->limit_hits++;
+	log_warnx_rl("rule-limit", "rule %s: PCRE2 limit hit; treated as no "
+	    "match", r->id);
+	return 0;
+}
 
-			if (c->op == COND_EXISTS)
-				hit = 1;
-			for (j = 0; j < c->nvalues && !hit; j++) {
-				rc = rule_value_match(rs, c, &c->values[j], rec,
-				    s);
-				if (rc < 0) {
-					r->limit_hits++;
-					rs->limit_hits++;
-					log_warnx_rl("rule-limit", "rule %s: "
-					    "PCRE2 limit hit on %s; treated as "
-					    "no match", r->id,
-					    record_field_name(c->field));
-					return 0;
-				}
-				hit = rc;
-			}
-		}
-		if (hit == c->negate)
-			return 0;
+/* Text of a condition for people: "url.original regex '...'". */
+static void
+rule_cond_text(const struct cond *c, char *buf, size_t size)
+{
+	const char	*op = "?";
+	size_t		 i;
+
+	for (i = 0; i < sizeof rule_ops / sizeof rule_ops[0]; i++)
+		if (rule_ops[i].op == c->op)
+			op = rule_ops[i].name;
+	if (c->op == COND_LIST)
+		snprintf(buf, size, "%s%s in_list %s", c->negate ? "not " : "",
+		    record_field_name(c->field), c->list_name);
+	else if (c->op == COND_EXISTS)
+		snprintf(buf, size, "%s %s", record_field_name(c->field),
+		    c->negate ? "missing" : "exists");
+	else
+		snprintf(buf, size, "%s%s %s%s '%s'%s",
+		    c->negate ? "not " : "", record_field_name(c->field), op,
+		    c->nocase ? " (nocase)" : "",
+		    c->nvalues > 0 ? c->values[0].s : "",
+		    c->nvalues > 1 ? " or ..." : "");
+}
+
+size_t
+rule_explain(struct ruleset *rs, struct rule *r, const struct record *rec,
+    char *buf, size_t size)
+{
+	const struct rule_node	*kid;
+	char			 text[256], val[96];
+	size_t			 i, held = 0;
+	bool			 first = true;
+
+	if (size > 0)
+		buf[0] = '\0';
+	if (!rule_covers(r, record_get(rec, RF_EVENT_DATASET))) {
+		snprintf(buf, size, "logsource %s does not cover this event",
+		    r->logsource);
+		return 0;
 	}
-	return 1;
+	for (i = 0; i < r->root.nkids; i++) {
+		kid = &r->root.kids[i];
+		if (rule_node_eval(rs, r->conds, kid, rec) == 1) {
+			held++;
+			continue;
+		}
+		if (!first)
+			continue;
+		first = false;
+		if (kid->kind != RN_COND) {
+			snprintf(buf, size, "a nested %s group failed",
+			    kid->kind == RN_ANY ? "any" : kid->kind == RN_NOT ?
+			    "not" : "all");
+			continue;
+		}
+		rule_cond_text(&r->conds[kid->cond], text, sizeof text);
+		if (record_has(rec, r->conds[kid->cond].field)) {
+			struct span	s = record_get(rec,
+			    r->conds[kid->cond].field);
+
+			log_escape(s.p, s.len, val, sizeof val);
+			snprintf(buf, size, "%s failed (value '%s')", text, val);
+		} else
+			snprintf(buf, size, "%s failed (field missing)", text);
+	}
+	return held;
 }
 
 bool
@@ -1015,24 +2415,38 @@ rule_covers(const struct rule *r, struct span ds)
 	return ds.len == n || ds.p[n] == '.';
 }
 
+struct rule_exception *
+ruleset_excepted(struct ruleset *rs, struct rule *r, const struct record *rec)
+{
+	struct rule_exception	*x;
+	size_t			 i, j;
+	bool			 applies;
+
+	for (i = 0; i < rs->nexc; i++) {
+		x = rs->exc[i];
+		if (rec->has_ts && (rec->ts_us < x->from_us ||
+		    rec->ts_us >= x->until_us))
+			continue;
+		if (!rec->has_ts && (x->from_us != INT64_MIN ||
+		    x->until_us != INT64_MAX))
+			continue;
+		applies = x->nrules == 0;
+		for (j = 0; j < x->nrules && !applies; j++)
+			if (strcmp(x->rules[j], r->id) == 0)
+				applies = true;
+		if (!applies)
+			continue;
+		if (rule_node_eval(rs, x->conds, &x->root, rec) == 1) {
+			x->hits++;
+			return x;
+		}
+	}
+	return NULL;
+}
+
 size_t
 ruleset_match(struct ruleset *rs, const struct record *rec,
     rule_match_cb cb, void *arg)
 {
-	struct span	ds = record_get(rec, RF_EVENT_DATASET);
-	struct rule	*r;
-	size_t		 i, fired = 0;
-
-	for (i = 0; i < rs->n; i++) {
-		r = rs->v[i];
-		if (!rule_covers(r, ds))
-			continue;
-		if (!rule_match(rs, r, rec))
-			continue;
-		r->hits++;
-		fired++;
-		if (cb != NULL && cb(arg, r, rec) != 0)
-			break;
-	}
-	return fired;
+	return match_plan_run(rs, rec, cb, arg);
 }

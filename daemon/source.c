@@ -1,10 +1,15 @@
 /*
- * source.c: reading one log file line by line into the detection path.
- * A file is identified by device and inode, never by its name: when the
- * name points at a new file (rename rotation) the old one is read to its
- * end first, and when the file shrinks below our offset (copytruncate) it
- * is read again from 0 with a warning.  Reads are bounded per call.  The
- * parse, rule and output path allocates nothing per line.
+ * source.c: reading one log source line by line into the archive and the
+ * detection path.  A file is identified by device, inode and a SHA-256 of
+ * its first bytes, never by its name.  When the name points at a new file
+ * (rename rotation) the new one is opened at once and queued, and the old
+ * one is read until it has been quiet for rotate_wait; a file found at
+ * path.N by identity after a stop is drained first.  When the file shrinks
+ * below what was read, or its first bytes change (copytruncate), the tail
+ * still missing is read from the copy at path.1 if its fingerprint matches,
+ * the loss is recorded as a gap in the evidence manifest with a warning,
+ * and reading starts again at 0.  Nothing here may skip a byte silently,
+ * and the parse, rule and output path allocates nothing per line.
  */
 #include "config.h"
 
@@ -12,19 +17,106 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
+#include "evidence.h"
 #include "keibid.h"
 #include "log.h"
 #include "source.h"
 #include "tz.h"
 
-static void	source_line(void *, const char *, size_t, int, uint64_t,
+static void	source_line(void *, const char *, size_t, size_t, int,
 		    uint64_t);
+
+/* Monotonic milliseconds. */
+static int64_t
+source_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* An empty, closed file slot. */
+static void
+source_file_init(struct source_file *f)
+{
+	memset(f, 0, sizeof *f);
+	f->fd = -1;
+}
+
+/* Close and forget a file slot. */
+static void
+source_file_close(struct source_file *f)
+{
+	if (f->fd != -1)
+		close(f->fd);
+	free(f->path);
+	source_file_init(f);
+}
+
+/* Open path as a regular file into f; 0, or -1 (errno kept, f closed). */
+static int
+source_file_open(struct source_file *f, const char *path)
+{
+	struct stat	sb;
+	int		fd;
+
+	source_file_init(f);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return -1;
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
+	}
+	f->fd = fd;
+	f->dev = f->id_dev = (uint64_t)sb.st_dev;
+	f->ino = f->id_ino = (uint64_t)sb.st_ino;
+	f->seen = (uint64_t)sb.st_size;
+	if ((f->path = strdup(path)) == NULL)
+		fatal("strdup");
+	return 0;
+}
+
+/* SHA-256 of the first len bytes of fd into md; 0, or -1 if short. */
+static int
+source_head_hash(int fd, size_t len, unsigned char *md)
+{
+	unsigned char	buf[SOURCE_FP_MAX];
+	unsigned int	mdlen = 0;
+	ssize_t		n;
+
+	if (len > sizeof buf)
+		len = sizeof buf;
+	n = pread(fd, buf, len, 0);
+	if (n < 0 || (size_t)n != len)
+		return -1;
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_Digest");
+	return 0;
+}
+
+/* True if fd starts with the bytes of fingerprint fp/fp_len. */
+static bool
+source_fp_match(int fd, const unsigned char *fp, size_t fp_len)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+
+	if (fp_len == 0)
+		return true;
+	if (source_head_hash(fd, fp_len, md) != 0)
+		return false;
+	return memcmp(md, fp, 32) == 0;
+}
 
 struct source *
 source_new(struct keibid *kd, const struct source_conf *sc,
@@ -33,15 +125,20 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 	struct source		*src;
 	struct parser_opts	 po;
 	const char		*zone, *tzcause = NULL;
+	size_t			 i;
 
 	if ((src = calloc(1, sizeof *src)) == NULL)
 		fatal("calloc");
 	src->kd = kd;
-	src->fd = -1;
+	source_file_init(&src->cur);
+	for (i = 0; i < SOURCE_MAX_QUEUE; i++)
+		source_file_init(&src->q[i]);
 	if ((src->name = strdup(sc->name)) == NULL ||
 	    (src->path = strdup(sc->path)) == NULL)
 		fatal("strdup");
 	src->start_at = sc->start_at;
+	src->partial_ms = (int64_t)sc->partial_timeout * 1000;
+	src->rotate_ms = (int64_t)sc->rotate_wait * 1000;
 	if ((src->parser = parser_lookup(sc->parser)) == NULL) {
 		if (asprintf(cause, "source %s: unknown parser '%s'", sc->name,
 		    sc->parser) == -1)
@@ -71,10 +168,13 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 void
 source_free(struct source *src)
 {
+	size_t	i;
+
 	if (src == NULL)
 		return;
-	if (src->fd != -1)
-		close(src->fd);
+	source_file_close(&src->cur);
+	for (i = 0; i < SOURCE_MAX_QUEUE; i++)
+		source_file_close(&src->q[i]);
 	if (src->pstate != NULL)
 		src->parser->state_free(src->pstate);
 	tz_free(src->tz);
@@ -98,81 +198,275 @@ source_set_ref(struct source *src, const struct stat *sb)
 	src->parser->set_ref(src->pstate, ref);
 }
 
-/* Start reading the open file at offset. */
+/* The archive identity of the current file. */
 static void
-source_start_at(struct source *src, uint64_t offset)
+source_ident(const struct source *src, struct evidence_ident *id)
 {
-	size_t	max = src->lb.max_line;
+	id->dev = src->cur.id_dev;
+	id->ino = src->cur.id_ino;
+	id->path = src->cur.path != NULL ? src->cur.path : src->path;
+}
 
-	linebuf_free(&src->lb);
-	linebuf_init(&src->lb, max, offset);
-	if (offset != 0 && lseek(src->fd, (off_t)offset, SEEK_SET) == -1) {
-		log_warn("%s: %s: lseek", src->name, src->path);
-		linebuf_free(&src->lb);
-		linebuf_init(&src->lb, max, 0);
+/* Start reading the current file at offset (inside a cut line or not). */
+static void
+source_start_at(struct source *src, uint64_t offset, bool skipping)
+{
+	struct stat	sb;
+
+	linebuf_reset(&src->lb, offset, skipping);
+	if (lseek(src->cur.fd, (off_t)offset, SEEK_SET) == -1) {
+		log_warn("%s: %s: lseek", src->name, src->cur.path);
+		linebuf_reset(&src->lb, 0, false);
 	}
-	src->saved = offset;
+	if (fstat(src->cur.fd, &sb) == 0)
+		source_set_ref(src, &sb);
+	src->grew_ms = source_now_ms();
+}
+
+/* Record lost bytes of the current file and tell people. */
+static void
+source_gap(struct source *src, uint64_t start, uint64_t end, int64_t bytes,
+    uint64_t resume, const char *reason)
+{
+	struct evidence_ident	id;
+
+	source_ident(src, &id);
+	src->st.gaps++;
+	log_warnx("%s: %s: %s: bytes %llu to %llu (%lld bytes%s) may be "
+	    "missing; recorded as a gap", src->name, id.path, reason,
+	    (unsigned long long)start, (unsigned long long)end,
+	    (long long)(bytes < 0 ? 0 : bytes), bytes < 0 ? " or more" : "");
+	if (src->ev != NULL)
+		evidence_gap(src->ev, &id, start, end, bytes, resume, reason);
+}
+
+/* Append f to the queue of files to read next; false if full. */
+static bool
+source_queue(struct source *src, struct source_file *f)
+{
+	if (src->nq == SOURCE_MAX_QUEUE) {
+		log_warnx_rl("source-queue", "%s: more than %d rotated files "
+		    "wait; %s is read later from its name", src->name,
+		    SOURCE_MAX_QUEUE, f->path);
+		source_file_close(f);
+		return false;
+	}
+	src->q[src->nq++] = *f;
+	source_file_init(f);
+	return true;
+}
+
+/* Put f first in the queue (the original after its copy). */
+static void
+source_queue_front(struct source *src, struct source_file *f)
+{
+	if (src->nq == SOURCE_MAX_QUEUE)
+		source_file_close(&src->q[--src->nq]);
+	memmove(&src->q[1], &src->q[0], src->nq * sizeof src->q[0]);
+	src->q[0] = *f;
+	src->nq++;
+	source_file_init(f);
+}
+
+/*
+ * Look for a copy of the current stream (copytruncate) at path.1 ..:
+ * another file whose first bytes match and that holds at least need bytes.
+ */
+static int
+source_find_copy(struct source *src, uint64_t need, struct source_file *out)
+{
+	struct source_file	f;
+	char			*p;
+	int			 k;
+
+	if (src->fp_len == 0)
+		return -1;
+	for (k = 1; k <= SOURCE_MAX_ROTATED; k++) {
+		if (asprintf(&p, "%s.%d", src->path, k) == -1)
+			fatal("asprintf");
+		if (source_file_open(&f, p) != 0) {
+			free(p);
+			continue;
+		}
+		free(p);
+		if ((f.dev != src->cur.dev || f.ino != src->cur.ino) &&
+		    f.seen >= need && source_fp_match(f.fd, src->fp,
+		    src->fp_len)) {
+			*out = f;
+			return 0;
+		}
+		source_file_close(&f);
+	}
+	return -1;
+}
+
+/*
+ * The current file was cut or rewritten under us (or while keibid was
+ * down).  Read its missing tail from a copy if there is one, then record
+ * the loss and read it again from 0.
+ */
+static void
+source_truncated(struct source *src, uint64_t size)
+{
+	struct source_file	copy;
+	uint64_t		done = linebuf_done(&src->lb);
+	uint64_t		seen = src->cur.seen;
+
+	if (done + linebuf_pending(&src->lb) > seen)
+		seen = done + linebuf_pending(&src->lb);
+	src->st.truncations++;
+	if (!src->cur.copy && source_find_copy(src, done, &copy) == 0) {
+		log_warnx("%s: %s was truncated at %llu bytes; reading its "
+		    "tail from the copy %s first", src->name, src->path,
+		    (unsigned long long)done, copy.path);
+		copy.copy = true;
+		copy.id_dev = src->cur.id_dev;
+		copy.id_ino = src->cur.id_ino;
+		src->cur.after_copy = true;
+		src->cur.old_seen = seen;
+		source_queue_front(src, &src->cur);
+		src->cur = copy;
+		source_start_at(src, done, linebuf_skipping(&src->lb));
+		return;
+	}
+	/* The held partial line is the old content's: hand it out. */
+	linebuf_flush(&src->lb, source_line, src);
+	done = linebuf_done(&src->lb);
+	source_gap(src, done, seen > done ? seen : done,
+	    (int64_t)(seen > done ? seen - done : 0), 0, "truncated");
+	if (src->ev != NULL)
+		evidence_seal(src->ev, "truncation");
+	src->fp_len = 0;
+	src->cur.seen = size;
+	source_start_at(src, 0, false);
+}
+
+/* Open the file at the source path for a fresh start (no position). */
+static void
+source_open_fresh(struct source *src)
+{
+	uint64_t	size;
+
+	if (source_file_open(&src->cur, src->path) != 0) {
+		if (errno != ENOENT)
+			log_warnx_rl("source-open", "%s: %s: %s", src->name,
+			    src->path, strerror(errno));
+		return;
+	}
+	src->fp_len = 0;
+	size = src->cur.seen;
+	if (!src->started && src->start_at == START_END && size > 0) {
+		source_start_at(src, size, false);
+		source_gap(src, 0, size, (int64_t)size, size, "start_at end");
+	} else
+		source_start_at(src, 0, false);
+	src->started = true;
 }
 
 int
 source_open(struct source *src, const struct source_pos *pos)
 {
-	struct stat	sb;
-	int		fd;
+	struct source_file	 f, at_path;
+	char			*p;
+	int			 k, j;
 
-	if (src->fd != -1)
+	if (src->cur.fd != -1)
 		return 0;
-	fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1) {
-		if (errno != ENOENT)
-			log_warnx_rl("source-open", "%s: %s: %s", src->name,
-			    src->path, strerror(errno));
-		return -1;
+	if (pos == NULL || !pos->valid) {
+		source_open_fresh(src);
+		return src->cur.fd != -1 ? 0 : -1;
 	}
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		log_warnx_rl("source-open", "%s: %s: not a regular file",
-		    src->name, src->path);
-		close(fd);
-		return -1;
-	}
-	src->fd = fd;
-	src->dev = sb.st_dev;
-	src->ino = sb.st_ino;
-	source_set_ref(src, &sb);
-	if (pos != NULL && pos->dev == (uint64_t)sb.st_dev &&
-	    pos->ino == (uint64_t)sb.st_ino &&
-	    pos->offset <= (uint64_t)sb.st_size) {
-		source_start_at(src, pos->offset);
-		return 0;
-	}
-	if (pos != NULL && (pos->dev != 0 || pos->ino != 0)) {
-		if (pos->dev == (uint64_t)sb.st_dev &&
-		    pos->ino == (uint64_t)sb.st_ino)
-			log_warnx("%s: %s: saved position %llu is past the end "
-			    "(%lld bytes): the file was truncated, reading "
-			    "from 0", src->name, src->path,
-			    (unsigned long long)pos->offset,
-			    (long long)sb.st_size);
-		else
-			log_info("%s: %s is a different file than the saved "
-			    "position describes; reading it from 0",
-			    src->name, src->path);
-		source_start_at(src, 0);
+	src->started = true;
+	memcpy(src->fp, pos->fp, sizeof src->fp);
+	src->fp_len = pos->fp_len;
+	source_file_init(&at_path);
+	if (source_file_open(&at_path, src->path) == 0 &&
+	    at_path.dev == pos->dev && at_path.ino == pos->ino) {
+		src->cur = at_path;
+		if (src->cur.seen < pos->seen)
+			src->cur.seen = pos->seen;
+		linebuf_reset(&src->lb, pos->offset, pos->skipping);
+		if (pos->offset <= at_path.seen &&
+		    source_fp_match(src->cur.fd, src->fp, src->fp_len)) {
+			source_start_at(src, pos->offset, pos->skipping);
+			return 0;
+		}
+		log_warnx("%s: %s changed while keibid was stopped (now %llu "
+		    "bytes, position %llu)", src->name, src->path,
+		    (unsigned long long)at_path.seen,
+		    (unsigned long long)pos->offset);
+		source_truncated(src, at_path.seen);
 		return 0;
 	}
-	if (src->start_at == START_END)
-		source_start_at(src, (uint64_t)sb.st_size);
-	else
-		source_start_at(src, 0);
-	return 0;
+	/* Rotated while stopped: find the file by identity at path.N. */
+	for (k = 1; k <= SOURCE_MAX_ROTATED; k++) {
+		if (asprintf(&p, "%s.%d", src->path, k) == -1)
+			fatal("asprintf");
+		j = source_file_open(&f, p);
+		free(p);
+		if (j != 0)
+			continue;
+		if (f.dev == pos->dev && f.ino == pos->ino &&
+		    pos->offset <= f.seen &&
+		    source_fp_match(f.fd, src->fp, src->fp_len))
+			break;
+		source_file_close(&f);
+	}
+	if (k <= SOURCE_MAX_ROTATED) {
+		log_info("%s: %s was rotated while keibid was stopped; reading "
+		    "the rest of %s first", src->name, src->path, f.path);
+		src->cur = f;
+		source_start_at(src, pos->offset, pos->skipping);
+		/* Then the newer rotated files, then the one at the path. */
+		for (j = k - 1; j >= 1; j--) {
+			if (asprintf(&p, "%s.%d", src->path, j) == -1)
+				fatal("asprintf");
+			if (source_file_open(&f, p) == 0)
+				source_queue(src, &f);
+			free(p);
+		}
+		if (at_path.fd != -1)
+			source_queue(src, &at_path);
+		src->st.rotations++;
+		return 0;
+	}
+	/* Gone: say so, and read what is at the path from its start. */
+	src->cur.id_dev = pos->dev;
+	src->cur.id_ino = pos->ino;
+	linebuf_reset(&src->lb, pos->offset, false);
+	source_gap(src, pos->offset, pos->seen > pos->offset ? pos->seen :
+	    pos->offset, -1, 0, "file rotated away or removed while keibid "
+	    "was stopped and not found");
+	src->fp_len = 0;
+	if (at_path.fd != -1) {
+		src->cur = at_path;
+		source_start_at(src, 0, false);
+	}
+	return src->cur.fd != -1 ? 0 : -1;
 }
 
 void
-source_position(const struct source *src, struct source_pos *pos)
+source_position(struct source *src, struct source_pos *pos)
 {
-	pos->dev = (uint64_t)src->dev;
-	pos->ino = (uint64_t)src->ino;
-	pos->offset = linebuf_done(&src->lb);
+	uint64_t	done = linebuf_done(&src->lb);
+	size_t		want;
+
+	memset(pos, 0, sizeof *pos);
+	if (src->cur.fd == -1)
+		return;
+	/* Grow the fingerprint while the file's head is ours to read. */
+	want = done < SOURCE_FP_MAX ? (size_t)done : SOURCE_FP_MAX;
+	if (want > src->fp_len && !src->cur.copy &&
+	    source_head_hash(src->cur.fd, want, src->fp) == 0)
+		src->fp_len = want;
+	pos->valid = true;
+	pos->dev = src->cur.id_dev;
+	pos->ino = src->cur.id_ino;
+	pos->offset = done;
+	pos->seen = src->cur.seen > done ? src->cur.seen : done;
+	pos->skipping = linebuf_skipping(&src->lb);
+	pos->fp_len = src->fp_len;
+	memcpy(pos->fp, src->fp, sizeof pos->fp);
 }
 
 /* Read up to budget bytes of the open file; 1 more waiting, 0 at EOF. */
@@ -184,67 +478,152 @@ source_read_fd(struct source *src, size_t budget)
 	char	*p;
 
 	while (done < budget) {
+		if (src->ev != NULL && evidence_busy(src->ev)) {
+			src->blocked = true;
+			return 0;
+		}
 		p = linebuf_space(&src->lb, &avail);
 		if (avail > budget - done)
 			avail = budget - done;
-		n = read(src->fd, p, avail);
+		n = read(src->cur.fd, p, avail);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != EAGAIN)
 				log_warnx_rl("source-read", "%s: %s: read: %s",
-				    src->name, src->path, strerror(errno));
+				    src->name, src->cur.path, strerror(errno));
 			return 0;
 		}
 		if (n == 0)
 			return 0;
 		src->st.bytes += (uint64_t)n;
+		src->grew_ms = source_now_ms();
 		linebuf_commit(&src->lb, (size_t)n, source_line, src);
 		done += (size_t)n;
 	}
 	return 1;
 }
 
+/*
+ * How long the current file has not been written to, by its mtime: a
+ * rotated file found after a restart is old, one just renamed is not.
+ */
+static int64_t
+source_quiet_ms(const struct source *src)
+{
+	struct timespec	now;
+	struct stat	sb;
+
+	if (fstat(src->cur.fd, &sb) != 0)
+		return INT64_MAX;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return ((int64_t)now.tv_sec - (int64_t)sb.st_mtim.tv_sec) * 1000 +
+	    (now.tv_nsec - sb.st_mtim.tv_nsec) / 1000000;
+}
+
+/* Has the name moved on to a new file?  Open and queue it now. */
+static void
+source_check_rotation(struct source *src)
+{
+	struct source_file	f;
+	size_t			i;
+
+	if (source_file_open(&f, src->path) != 0)
+		return;
+	if (f.dev == src->cur.dev && f.ino == src->cur.ino) {
+		source_file_close(&f);
+		return;
+	}
+	for (i = 0; i < src->nq; i++) {
+		if (f.dev == src->q[i].dev && f.ino == src->q[i].ino) {
+			source_file_close(&f);
+			return;
+		}
+	}
+	if (src->cur.copy && f.dev == src->cur.id_dev &&
+	    f.ino == src->cur.id_ino) {
+		source_file_close(&f);
+		return;
+	}
+	log_info("%s: %s was rotated; draining the old file first", src->name,
+	    src->path);
+	src->st.rotations++;
+	source_queue(src, &f);
+}
+
+/* The current file is done: seal its segment and take the next one. */
+static void
+source_next_file(struct source *src)
+{
+	uint64_t	done, end;
+	bool		after_copy;
+
+	linebuf_flush(&src->lb, source_line, src);
+	done = linebuf_done(&src->lb);
+	if (src->ev != NULL)
+		evidence_seal(src->ev, src->cur.copy ? "truncation" :
+		    "rotation");
+	source_file_close(&src->cur);
+	src->cur = src->q[0];
+	memmove(&src->q[0], &src->q[1], (src->nq - 1) * sizeof src->q[0]);
+	src->nq--;
+	source_file_init(&src->q[src->nq]);
+	after_copy = src->cur.after_copy;
+	src->cur.after_copy = false;
+	if (after_copy) {
+		end = src->cur.old_seen > done ? src->cur.old_seen : done;
+		source_gap(src, done, end, (int64_t)(end - done), 0,
+		    "truncated (copytruncate)");
+	}
+	src->fp_len = 0;
+	source_start_at(src, 0, false);
+}
+
 int
 source_read(struct source *src, size_t budget)
 {
-	struct stat	sb, nsb;
+	struct stat	sb;
+	uint64_t	at;
+	int64_t		now;
 
-	if (src->fd == -1 && source_open(src, NULL) != 0)
-		return 0;
-	if (fstat(src->fd, &sb) == 0) {
-		uint64_t	at = linebuf_done(&src->lb) +
-		    linebuf_pending(&src->lb);
-
-		if ((uint64_t)sb.st_size < at) {
-			/* copytruncate: the file was cut under us. */
-			log_warnx("%s: %s shrank from %llu to %lld bytes "
-			    "(truncated); reading again from 0", src->name,
-			    src->path, (unsigned long long)at,
-			    (long long)sb.st_size);
-			src->st.truncations++;
-			lseek(src->fd, 0, SEEK_SET);
-			source_start_at(src, 0);
+	src->blocked = false;
+	if (src->cur.fd == -1) {
+		source_open_fresh(src);
+		if (src->cur.fd == -1)
+			return 0;
+	}
+	if (fstat(src->cur.fd, &sb) == 0) {
+		at = linebuf_done(&src->lb) + linebuf_pending(&src->lb);
+		if ((uint64_t)sb.st_size < at || (!src->cur.copy &&
+		    !source_fp_match(src->cur.fd, src->fp, src->fp_len))) {
+			source_truncated(src, (uint64_t)sb.st_size);
+			return 1;
 		}
+		if ((uint64_t)sb.st_size > src->cur.seen)
+			src->cur.seen = (uint64_t)sb.st_size;
 		source_set_ref(src, &sb);
 	}
 	if (source_read_fd(src, budget))
 		return 1;
+	if (src->blocked)
+		return 0;
 
-	/* At the end of the open file: has the name moved on? */
-	if (stat(src->path, &nsb) != 0 ||
-	    (nsb.st_dev == src->dev && nsb.st_ino == src->ino))
-		return 0;
-	/* Rotated: the old file was drained above; switch to the new one. */
-	log_info("%s: %s was rotated; following the new file", src->name,
-	    src->path);
-	src->st.rotations++;
-	close(src->fd);
-	src->fd = -1;
-	if (source_open(src, NULL) != 0)
-		return 0;
-	source_start_at(src, 0);
-	return 1;
+	/* At the end of the current file. */
+	now = source_now_ms();
+	if (!src->cur.copy)
+		source_check_rotation(src);
+	if (src->nq > 0 && (src->once || src->cur.copy ||
+	    source_quiet_ms(src) >= src->rotate_ms)) {
+		source_next_file(src);
+		return 1;
+	}
+	if (!src->once && src->partial_ms > 0 &&
+	    linebuf_pending(&src->lb) > 0 &&
+	    now - src->grew_ms >= src->partial_ms) {
+		src->st.partial++;
+		linebuf_flush(&src->lb, source_line, src);
+	}
+	return 0;
 }
 
 void
@@ -286,9 +665,21 @@ source_dispatch(struct source *src, const char *line, size_t len, int flags)
 	keibid_event(src->kd, src, rec);
 }
 
+/* Linebuf callback: archive the bytes, then evaluate the line. */
 static void
-source_line(void *arg, const char *line, size_t len, int flags,
-    uint64_t start, uint64_t end)
+source_line(void *arg, const char *p, size_t used, size_t len, int flags,
+    uint64_t start)
 {
-	source_dispatch(arg, line, len, flags);
+	struct source		*src = arg;
+	struct evidence_ident	 id;
+
+	if (src->ev != NULL) {
+		source_ident(src, &id);
+		evidence_append(src->ev, &id, start, p, used);
+	}
+	if (flags & LB_SKIP)
+		return;
+	source_dispatch(src, p, len, flags);
+	if (src->ev != NULL && src->rec.has_ts)
+		evidence_note_time(src->ev, src->rec.ts_us);
 }

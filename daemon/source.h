@@ -1,7 +1,10 @@
 /*
- * source.h: one configured log source: its file, its parser state, its
- * line framing and its saved position.  Reading is bounded per call so no
- * source can starve the others; a source never passes an incomplete line.
+ * source.h: one configured log source: the file it follows (by device,
+ * inode and a fingerprint of its first bytes, never by name alone), the
+ * rotated files still to drain, its parser state, its line framing and
+ * its evidence stream.  Reading is bounded per call so no source can
+ * starve the others, and a saved position never passes an incomplete line
+ * or a byte that is not handed to the evidence archive.
  */
 #ifndef KEIBI_SOURCE_H
 #define KEIBI_SOURCE_H
@@ -16,8 +19,13 @@
 #include "parser.h"
 #include "record.h"
 
+#define SOURCE_FP_MAX		1024	/* bytes of the head fingerprint */
+#define SOURCE_MAX_QUEUE	16	/* rotated files waiting to be read */
+#define SOURCE_MAX_ROTATED	9	/* path.1 .. path.9 are searched */
+
 struct keibid;
 struct tz;
+struct evidence_stream;
 
 struct source_stats {
 	uint64_t	lines;
@@ -29,6 +37,25 @@ struct source_stats {
 	uint64_t	alerts;
 	uint64_t	rotations;
 	uint64_t	truncations;
+	uint64_t	gaps;
+	uint64_t	partial;
+};
+
+/* One open file of a source. */
+struct source_file {
+	int		 fd;		/* -1 when not open */
+	uint64_t	 dev;
+	uint64_t	 ino;
+	char		*path;		/* where it was found */
+	uint64_t	 seen;		/* largest size seen */
+	/* Its bytes are archived as those of (id_dev, id_ino): a copy's
+	 * bytes as the original's. */
+	uint64_t	 id_dev;
+	uint64_t	 id_ino;
+	bool		 copy;
+	/* A copy was drained first: record the loss, then read from 0. */
+	bool		 after_copy;
+	uint64_t	 old_seen;
 };
 
 struct source {
@@ -39,22 +66,35 @@ struct source {
 	void			*pstate;
 	struct tz		*tz;
 	struct keibid		*kd;
+	struct evidence_stream	*ev;		/* NULL: not archived */
+	int64_t			 partial_ms;	/* 0: hold partial lines */
+	int64_t			 rotate_ms;
+	bool			 once;
+	bool			 started;	/* start_at applied */
 
-	int			 fd;		/* -1 when not open */
-	dev_t			 dev;
-	ino_t			 ino;
+	struct source_file	 cur;
+	struct source_file	 q[SOURCE_MAX_QUEUE];
+	size_t			 nq;
+	unsigned char		 fp[32];	/* SHA-256 of the first fp_len */
+	size_t			 fp_len;
+	int64_t			 grew_ms;	/* cur last grew (monotonic) */
+	bool			 blocked;	/* waiting for the archive */
+
 	struct linebuf		 lb;
 	struct record		 rec;
-
-	uint64_t		 saved;		/* offset last saved */
 	struct source_stats	 st;
 };
 
-/* Position of a source as stored in state_dir. */
+/* Position of a source as a checkpoint saves it. */
 struct source_pos {
+	bool		valid;
 	uint64_t	dev;
 	uint64_t	ino;
 	uint64_t	offset;
+	uint64_t	seen;
+	bool		skipping;
+	size_t		fp_len;
+	unsigned char	fp[32];
 };
 
 /* Build a source from its config; NULL with *cause (malloc'd). */
@@ -63,20 +103,24 @@ struct source	*source_new(struct keibid *, const struct source_conf *,
 void		 source_free(struct source *);
 
 /*
- * Open the file (if not open) and resume from pos when it still describes
- * this file; a missing file is not an error (it may appear later).
+ * Find the file and resume from pos (NULL: none saved): the saved file is
+ * looked for at the path and at path.1 .. path.9, by identity, and a file
+ * rotated while keibid was down is drained first; a position whose
+ * fingerprint no longer matches is never applied.  A missing file is not
+ * an error (it may appear later).
  */
 int		 source_open(struct source *, const struct source_pos *);
 
 /*
- * Read at most budget bytes, dispatching every complete line.  Follows a
- * rename rotation (drains the old file first) and a truncation.  Returns
- * 1 when more is waiting, 0 when at the end of the file.
+ * Read at most budget bytes, handing every byte to the archive and every
+ * complete line to detection.  Follows rename rotation (the old file is
+ * drained until it has been quiet for rotate_wait) and truncation (with a
+ * gap record).  Returns 1 when more is waiting, 0 otherwise.
  */
 int		 source_read(struct source *, size_t budget);
 
-/* The position that may be saved: just past the last complete line. */
-void		 source_position(const struct source *, struct source_pos *);
+/* The position that may be saved: just past the last byte handed out. */
+void		 source_position(struct source *, struct source_pos *);
 
 /*
  * Dispatch one line through the parser, the rules and the outputs (also

@@ -20,7 +20,7 @@
 #include "log.h"
 #include "parser.h"
 #include "record.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 struct ctl_parse {
@@ -34,14 +34,16 @@ struct ctl_parse {
 };
 
 static void
-ctl_parse_line(void *arg, const char *line, size_t len, int flags,
-    uint64_t start, uint64_t end)
+ctl_parse_line(void *arg, const char *line, size_t used, size_t len,
+    int flags, uint64_t start)
 {
 	struct ctl_parse	*cp = arg;
 	struct record		*rec = &cp->rec;
 	char			*s;
 	int			 rc;
 
+	if (flags & LB_SKIP)
+		return;
 	cp->lineno++;
 	record_reset(rec);
 	rec->line.p = line;
@@ -111,6 +113,7 @@ ctl_parse_exec(int argc, char **argv)
 	};
 	struct ctl_parse	 cp;
 	struct parser_opts	 po;
+	const struct parser_stats	*ps;
 	struct config		*conf = NULL;
 	struct cidr_set		 internal;
 	const char		*pname = NULL, *zone = NULL, *ref = NULL;
@@ -202,6 +205,14 @@ ctl_parse_exec(int argc, char **argv)
 			rc = -1;
 		close(fd);
 	}
+	/* "auto" says what it decided (stderr: stdout is the events). */
+	if (cp.parser->stats != NULL &&
+	    (ps = cp.parser->stats(cp.state)) != NULL &&
+	    strcmp(cp.parser->name, "auto") == 0)
+		fprintf(stderr, "keibictl parse: auto: format %s, %llu "
+		    "change%s\n", ps->format != NULL ? ps->format :
+		    "undecided", (unsigned long long)ps->switches,
+		    ps->switches == 1 ? "" : "s");
 	cp.parser->state_free(cp.state);
 	cidr_set_free(&internal);
 	tz_free(tz);

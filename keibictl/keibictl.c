@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "keibictl.h"
+#include "live.h"
 #include "log.h"
 #include "parser.h"
 
@@ -28,13 +29,33 @@ static const char *const ctl_default_internal[] = {
 extern const struct ctl_cmd ctl_cmd_parse;
 extern const struct ctl_cmd ctl_cmd_test;
 extern const struct ctl_cmd ctl_cmd_alerts;
+extern const struct ctl_cmd ctl_cmd_verify;
+extern const struct ctl_cmd ctl_cmd_status;
+extern const struct ctl_cmd ctl_cmd_reload;
+extern const struct ctl_cmd ctl_cmd_incidents;
+extern const struct ctl_cmd ctl_cmd_show;
+extern const struct ctl_cmd ctl_cmd_ack;
+extern const struct ctl_cmd ctl_cmd_set_status;
+extern const struct ctl_cmd ctl_cmd_close;
+extern const struct ctl_cmd ctl_cmd_note;
+extern const struct ctl_cmd ctl_cmd_report;
 static const struct ctl_cmd ctl_cmd_parsers;
 
 static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_parse,
 	&ctl_cmd_test,
 	&ctl_cmd_alerts,
+	&ctl_cmd_verify,
 	&ctl_cmd_parsers,
+	&ctl_cmd_incidents,
+	&ctl_cmd_show,
+	&ctl_cmd_ack,
+	&ctl_cmd_set_status,
+	&ctl_cmd_close,
+	&ctl_cmd_note,
+	&ctl_cmd_report,
+	&ctl_cmd_status,
+	&ctl_cmd_reload,
 	NULL
 };
 
@@ -43,15 +64,19 @@ ctl_usage(FILE *f)
 {
 	size_t	i;
 
-	fprintf(f, "usage: keibictl [-c FILE] COMMAND [ARGS]\n\n"
-	    "Commands (they read files and need no running daemon):\n");
+	fprintf(f, "usage: keibictl [-c FILE] [-s SOCKET] COMMAND [ARGS]\n\n"
+	    "Commands (status and reload ask the running keibid; the others\n"
+	    "read files and need no daemon):\n");
 	for (i = 0; ctl_cmds[i] != NULL; i++)
 		fprintf(f, "  %s\n", ctl_cmds[i]->usage);
 	fprintf(f, "\n"
 	    "  -c FILE   configuration (default " CONFIG_DEFAULT_PATH
 	    " if it exists)\n"
+	    "  -s SOCKET keibid's control socket (default: the "
+	    "configuration's\n"
+	    "            control_socket, else " CONFIG_CONTROL_DEFAULT ")\n"
 	    "  -h        this text;  -V  version\n"
-	    "See keibictl(1).\n");
+	    "See keibictl(8).\n");
 }
 
 /* The config of -c, or of the default path when it exists; NULL if none. */
@@ -137,10 +162,13 @@ main(int argc, char **argv)
 	int	ch;
 
 	log_init("keibictl", LOG_LVL_WARN);
-	while ((ch = getopt(argc, argv, "+c:hV")) != -1) {
+	while ((ch = getopt(argc, argv, "+c:s:hV")) != -1) {
 		switch (ch) {
 		case 'c':
 			ctl_config_path = optarg;
+			break;
+		case 's':
+			live_socket_path = optarg;
 			break;
 		case 'h':
 			ctl_usage(stdout);

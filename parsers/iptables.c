@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "parser.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 #define IPTABLES_PROTO_MAX	16	/* a protocol name we lowercase */

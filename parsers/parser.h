@@ -30,6 +30,8 @@ struct parser_stats {
 	uint64_t	ignored;	/* returned 0 */
 	uint64_t	malformed;	/* returned -1 */
 	uint64_t	dropped;	/* state entries dropped at a memory bound */
+	const char	*format;	/* "auto": the parser it chose, or NULL */
+	uint64_t	switches;	/* "auto": times the format changed */
 };
 
 struct parser {

@@ -25,7 +25,7 @@
 #include <string.h>
 
 #include "parser.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 
 #define PF_MAX_QUEUE_DEFAULT	100000
 #define PF_MAX_QUEUE_LIMIT	(1U << 24)

@@ -22,7 +22,7 @@
 #include <string.h>
 
 #include "parser.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 /* Longest elapsed time (ms digits) rendered as event.duration. */

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 #define SYSLOG_PRI_MAX		191

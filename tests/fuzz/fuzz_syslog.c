@@ -9,7 +9,7 @@
 #include <stdlib.h>
 
 #include "record.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

@@ -36,7 +36,9 @@ sources:
   - {name: proxy, path: proxy-access.log, parser: squid}
   - {name: mail, path: mail.log, parser: postfix}
 outputs:
-  - {type: jsonl, path: alerts.jsonl}
+  - {type: alerts, path: alerts.jsonl}
+  - {type: jsonl, path: incidents.jsonl}
+incidents: {throttle: 0}
 EOC
 
 out=$("$keibid" -c "$tmp/keibi.yml" --check 2>&1)
@@ -47,7 +49,22 @@ echo "$out"
 check "first --once exits 0" 0 $?
 cat "$tmp/summary" "$tmp/err"
 alerts="$tmp/alerts.jsonl"
-check "alerts written" 94 "$(wc -l <"$alerts" | tr -d ' ')"
+# 94 single-event alerts (40 + 24 + 30) and 8 from correlations and
+# detectors: the proxy beacon of 10.1.4.21 and the firewall beacon of
+# 10.1.4.20, 10.1.2.3's internal sweep (worm detector and SMB fan-out)
+# and its outbound SMB scan, alice's repeated web attacks, tanaka's spam
+# (spam detector and repeated refusals).
+check "alerts written" 102 "$(wc -l <"$alerts" | tr -d ' ')"
+check "proxy beacon of 10.1.4.21" 1 \
+    "$(grep '"id":"KB-BCN-0001"' "$alerts" | grep -c '"source.ip":"10.1.4.21"')"
+check "firewall beacon of 10.1.4.20" 1 \
+    "$(grep '"id":"KB-BCN-0002"' "$alerts" | grep -c '"source.ip":"10.1.4.20"')"
+check "worm detector on 10.1.2.3" 1 \
+    "$(grep '"id":"KB-WORM-0001"' "$alerts" | grep -c '"source.ip":"10.1.2.3"')"
+check "outbound scan by 10.1.2.3" 1 \
+    "$(grep '"id":"KB-OUT-0012"' "$alerts" | grep -c '"source.ip":"10.1.2.3"')"
+check "spam detector on tanaka" 1 \
+    "$(grep '"id":"KB-SPAM-0002"' "$alerts" | grep -c '"user.name":"tanaka"')"
 check "KB-OUT-0001 (SMB sweep by 10.1.2.3)" 40 \
     "$(grep -c '"id":"KB-OUT-0001"' "$alerts")"
 check "KB-OUT-0001 alerts all name 10.1.2.3" 40 \
@@ -65,21 +82,21 @@ check "event time in the zone of the config" 40 \
 check "the malformed proxy line is counted" 1 \
     "$(grep '^source proxy' "$tmp/summary" | awk '{print $10}')"
 check "positions saved" 0 "$(test -s "$tmp/state/positions.json"; echo $?)"
-check "human summary groups by origin" 3 \
+check "human summary groups by origin" 11 \
     "$("$ctl" alerts "$alerts" | grep -c 'origin:')"
 
 "$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>&1
-check "second --once adds nothing" 94 "$(wc -l <"$alerts" | tr -d ' ')"
+check "second --once adds nothing" 102 "$(wc -l <"$alerts" | tr -d ' ')"
 
 # An appended line is read once; a partial line waits for its newline.
 line='Nov 21 11:30:00 gw01 kernel: [1.0] FWD-ACCEPT: IN=eth1 OUT=eth0 SRC=10.9.9.9 DST=198.51.100.200 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=1 DF PROTO=TCP SPT=40000 DPT=3389 WINDOW=64240 RES=0x00 SYN URGP=0'
 printf '%s\n%s' "$line" "$line" >>"$tmp/firewall.log"
 "$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>&1
-check "appended line read once, partial line held" 95 \
+check "appended line read once, partial line held" 103 \
     "$(wc -l <"$alerts" | tr -d ' ')"
 printf '\n' >>"$tmp/firewall.log"
 "$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>&1
-check "completed partial line read once" 96 "$(wc -l <"$alerts" | tr -d ' ')"
+check "completed partial line read once" 104 "$(wc -l <"$alerts" | tr -d ' ')"
 check "new alerts name 10.9.9.9" 2 "$(grep -c '"source.ip":"10.9.9.9"' "$alerts")"
 
 # Hostile bytes stay data in the JSON output: no raw escape byte.

@@ -643,10 +643,11 @@ test_depth(void **state)
 	for (i = 0; i < 40; i++)
 		sbuf_add(&b, "]");
 	sbuf_add(&b, "\n");
-	/* The root is level 1, the first '[' level 2: the 33rd is refused. */
-	expect(b.p,
-	    F ":6:1: unknown key 'x'\n"
-	    F ":6:35: nested deeper than 32 levels");
+	/*
+	 * The root is level 1, the first '[' level 2: the 33rd is refused,
+	 * and reading stops there (so keys are not checked).
+	 */
+	expect(b.p, F ":6:35: nested deeper than 32 levels");
 	free(b.p);
 
 	/* 32 levels are fine (and ignored under an unknown key). */
@@ -886,9 +887,138 @@ test_outputs(void **state)
 	expect(HEAD "outputs:\n  - {type: jsnol, path: /a}\n",
 	    F ":7:12: unknown output type 'jsnol'; did you mean 'jsonl'?");
 	expect(HEAD "outputs:\n  - {type: carrier-pigeon, path: /a}\n",
-	    F ":7:12: unknown output type 'carrier-pigeon' (known: jsonl)");
+	    F ":7:12: unknown output type 'carrier-pigeon' (known: jsonl, "
+	    "alerts, webhook, email, syslog)");
 	expect(HEAD "outputs:\n  - {type: jsonl, path: ''}\n",
 	    F ":7:25: path must not be empty");
+}
+
+/* Incident outputs: what each type needs, names, settings. */
+static void
+test_incident_outputs(void **state)
+{
+	struct config	*conf;
+
+	conf = load_ok(HEAD "outputs:\n"
+	    "  - {type: alerts, path: /a}\n"
+	    "  - {type: jsonl, path: /i}\n"
+	    "  - {type: webhook, url: \"https://h.example/x\", secret_file: "
+	    "s, timeout: 10s, max_age: 2d, backoff_max: 5m}\n"
+	    "  - {type: webhook, name: hive, flavour: thehive, url: "
+	    "\"http://h:9000\", api_key_file: /k, tlp: amber, pap: green}\n"
+	    "  - {type: email, url: \"smtp://m:25\", from: k@x.jp, to: "
+	    "[a@x.jp, b@x.jp], tls: try, language: ja, password_file: p, "
+	    "username: u}\n"
+	    "  - {type: syslog, address: \"udp://127.0.0.1:514\", facility: 4, "
+	    "app_name: keibi}\n");
+	assert_int_equal(conf->noutputs, 6);
+	assert_string_equal(conf->outputs[0].name, "alerts:/a");
+	assert_string_equal(conf->outputs[1].name, "jsonl:/i");
+	assert_string_equal(conf->outputs[2].name,
+	    "webhook:https://h.example/x");
+	assert_string_equal(conf->outputs[2].secret_file, "/etc/keibi/s");
+	assert_int_equal(conf->outputs[2].timeout, 10);
+	assert_int_equal(conf->outputs[2].max_age, 2 * 86400);
+	assert_int_equal(conf->outputs[2].backoff_max, 300);
+	assert_string_equal(conf->outputs[3].name, "hive");
+	assert_string_equal(conf->outputs[3].flavour, "thehive");
+	assert_string_equal(conf->outputs[3].tlp, "amber");
+	assert_int_equal(conf->outputs[4].nto, 2);
+	assert_string_equal(conf->outputs[4].to[1], "b@x.jp");
+	assert_string_equal(conf->outputs[4].password_file, "/etc/keibi/p");
+	assert_string_equal(conf->outputs[4].tls, "try");
+	assert_int_equal(conf->outputs[5].facility, 4);
+	assert_int_equal(conf->outputs[0].timeout, CONFIG_OUT_TIMEOUT_DEFAULT);
+	config_free(conf);
+
+	expect(HEAD "outputs:\n  - {type: webhook, secret_file: s}\n",
+	    F ":7:5: webhook output needs a 'url'");
+	expect(HEAD "outputs:\n  - {type: webhook, url: \"ftp://x\", "
+	    "secret_file: s}\n",
+	    F ":7:5: webhook url must start with http:// or https://");
+	expect(HEAD "outputs:\n  - {type: webhook, url: \"http://x\"}\n",
+	    F ":7:5: webhook output needs a 'secret_file' (its signing secret)");
+	expect(HEAD "outputs:\n  - {type: webhook, flavour: thehive, url: "
+	    "\"http://x\"}\n",
+	    F ":7:5: thehive webhook needs an 'api_key_file'");
+	expect(HEAD "outputs:\n  - {type: webhook, flavour: slack, url: "
+	    "\"http://x\", secret_file: s}\n",
+	    F ":7:30: flavour must be one of standard, thehive, not 'slack'");
+	expect(HEAD "outputs:\n  - {type: email, url: \"smtp://m\", to: "
+	    "a@x}\n",
+	    F ":7:5: email output needs a 'from'");
+	expect(HEAD "outputs:\n  - {type: email, url: \"smtp://m\", from: "
+	    "\"a@x\\r\\nBcc: e@v\", to: a@x}\n",
+	    F ":7:42: from contains a control character");
+	expect(HEAD "outputs:\n  - {type: email, url: \"smtp://m\", from: "
+	    "\"<a@x>\", to: a@x}\n",
+	    F ":7:42: from is not a plain mail address: '<a@x>'");
+	expect(HEAD "outputs:\n  - {type: syslog, address: \"10.0.0.1\"}\n",
+	    F ":7:29: address must be udp://HOST:PORT, tcp://HOST:PORT or "
+	    "unix:PATH, not '10.0.0.1'");
+	expect(HEAD "outputs:\n  - {type: syslog}\n",
+	    F ":7:5: syslog output needs an 'address'");
+	expect(HEAD "outputs:\n  - {type: jsonl, path: /a}\n"
+	    "  - {type: jsonl, path: /a}\n",
+	    F ":8:5: two outputs are named 'jsonl:/a'; give one a different "
+	    "'name'");
+	expect(HEAD "outputs:\n  - {type: webhook, url: \"http://x\", "
+	    "secret_file: s, timeout: 5x}\n",
+	    F ":7:63: timeout must be a duration like 90, 30s, 10m, 2h or 1d, "
+	    "not '5x'");
+}
+
+/* incidents:, geoip:, inventory: */
+static void
+test_incident_keys(void **state)
+{
+	struct config	*conf;
+
+	conf = load_ok(HEAD);
+	assert_int_equal(conf->incidents.idle, CONFIG_INC_IDLE_DEFAULT);
+	assert_int_equal(conf->incidents.reopen, CONFIG_INC_REOPEN_DEFAULT);
+	assert_int_equal(conf->incidents.throttle,
+	    CONFIG_INC_THROTTLE_DEFAULT);
+	assert_int_equal(conf->incidents.max_new, CONFIG_INC_MAX_NEW_DEFAULT);
+	assert_null(conf->geoip_country);
+	assert_null(conf->inventory);
+	config_free(conf);
+
+	conf = load_ok(HEAD "incidents:\n  idle: 1h\n  reopen: 2d\n"
+	    "  throttle: 90\n  max_new_per_minute: 0\n  c2_hosts: 5\n"
+	    "  worm_link: 30m\n  samples: 5\n  max_open: 100\n"
+	    "  language: ja\n  csirt_name: csirt.example.jp\n"
+	    "  organization: Example K.K.\n"
+	    "geoip: {country: GeoLite2-Country.mmdb, asn: /db/asn.mmdb}\n"
+	    "inventory: assets.csv\n");
+	assert_int_equal(conf->incidents.idle, 3600);
+	assert_int_equal(conf->incidents.reopen, 2 * 86400);
+	assert_int_equal(conf->incidents.throttle, 90);
+	assert_int_equal(conf->incidents.max_new, 0);
+	assert_int_equal(conf->incidents.c2_hosts, 5);
+	assert_int_equal(conf->incidents.worm_link, 1800);
+	assert_int_equal(conf->incidents.samples, 5);
+	assert_int_equal(conf->incidents.max_open, 100);
+	assert_string_equal(conf->incidents.language, "ja");
+	assert_string_equal(conf->incidents.csirt_name, "csirt.example.jp");
+	assert_string_equal(conf->geoip_country,
+	    "/etc/keibi/GeoLite2-Country.mmdb");
+	assert_string_equal(conf->geoip_asn, "/db/asn.mmdb");
+	assert_string_equal(conf->inventory, "/etc/keibi/assets.csv");
+	config_free(conf);
+
+	expect(HEAD "incidents: {idle: 10s}\n",
+	    F ":6:19: idle must be from 60s to 2592000s");
+	expect(HEAD "incidents: {throttle: soon}\n",
+	    F ":6:23: throttle must be a duration like 90, 30s, 10m, 2h or "
+	    "1d, not 'soon'");
+	expect(HEAD "incidents: {language: fr}\n",
+	    F ":6:23: language must be one of en, ja, not 'fr'");
+	expect(HEAD "incidents: {throtle: 1m}\n",
+	    F ":6:13: unknown key 'throtle' in incidents; did you mean "
+	    "'throttle'?");
+	expect(HEAD "geoip: {city: ''}\n",
+	    F ":6:15: city must not be empty");
 }
 
 static void
@@ -980,6 +1110,8 @@ main(void)
 		cmocka_unit_test(test_timezones),
 		cmocka_unit_test(test_start_at),
 		cmocka_unit_test(test_outputs),
+		cmocka_unit_test(test_incident_outputs),
+		cmocka_unit_test(test_incident_keys),
 		cmocka_unit_test(test_load_file),
 		cmocka_unit_test(test_free_null),
 	};

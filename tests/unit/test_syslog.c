@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "record.h"
-#include "syslog.h"
+#include "sysloghdr.h"
 #include "tz.h"
 
 #define US	1000000LL

@@ -1,5 +1,5 @@
 /*
- * syslog.h: the syslog headers every parser meets in front of its own text.
+ * sysloghdr.h: the syslog headers every parser meets in front of its own text.
  * RFC 3164 ("Jun  8 14:34:33 host prog[pid]: msg", year-less, local time in
  * a configurable zone, year inferred against a reference time with the
  * December/January rollover), RFC 5424 ("<165>1 2003-10-11T22:14:15.003Z

@@ -1,0 +1,765 @@
+/*
+ * beacon.c: the beacon detector (see beacon.h for the scores).  State is
+ * one bounded table of pairs, each a fixed ~450 bytes, so 1,000,000 pairs
+ * fit in 512 MiB, in front of which a direct-mapped table of first
+ * sightings keeps pairs seen once at 8 bytes; nothing is allocated per
+ * event once the tables have grown.  Judging a pair sorts at most BEACON_RING values.  This module
+ * reads event time only and never decides what happens to an alert
+ * beyond handing it to detect_emit().
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "beacon.h"
+#include "detect.h"
+#include "ktab.h"
+#include "log.h"
+
+#define BEACON_DST_MAX		48	/* destination text kept for alerts */
+#define BEACON_JUDGE_EVERY	4	/* new connections between judgements */
+#define BEACON_EXPIRE_STEP	2
+
+#define BF_ALERTED	0x01
+
+#define BEACON_TRACKED	0x80000000ULL	/* in a first-sighting slot */
+#define BEACON_SECS	0x7fffffffULL
+
+enum beacon_key {
+	BK_AUTO = 0,
+	BK_DOMAIN,
+	BK_IP
+};
+
+struct beacon_conf {
+	int64_t		window_us;
+	int64_t		span_min_us;
+	uint64_t	min_connections;
+	uint64_t	span_connections;
+	uint64_t	strobe;
+	uint64_t	max_pairs;
+	double		threshold;
+	enum beacon_key	key;
+};
+
+struct beacon_pair {
+	int64_t		first_us;	/* first connection in the window */
+	int64_t		last_us;
+	int64_t		base_s;		/* ts[] count seconds from here */
+	int64_t		hour_last;	/* hour of the newest hourly bin */
+	uint32_t	count;		/* connections, same-second ones too */
+	uint32_t	uniq;		/* distinct seconds */
+	uint32_t	since;		/* distinct seconds since judged */
+	float		score;		/* last judgement */
+	int32_t		tz_off;
+	uint8_t		nts;
+	uint8_t		dsi;
+	uint8_t		flags;
+	uint8_t		dst_len;
+	uint8_t		dst_ip;		/* dst is an address[:port] */
+	struct netaddr	src;
+	uint16_t	hours[24];
+	uint32_t	ts[BEACON_RING];	/* sorted, oldest first */
+	uint32_t	sz[BEACON_RING];	/* UINT32_MAX: no size */
+	char		dst[BEACON_DST_MAX];
+};
+
+struct beacon_state {
+	struct beacon_conf conf;
+	struct ktab	 t;
+	uint32_t	 tick;		/* events, to pace expiry */
+	/*
+	 * First sightings: a pair is tracked from its second connection on.
+	 * Direct-mapped, 8 bytes a slot: the key's top half, a bit saying
+	 * the pair is tracked, and the second of the first connection (31
+	 * bits).  Most pairs are seen once and never cost more than this,
+	 * and the pair table is only searched for a slot marked tracked.  A
+	 * tracked slot is never taken by another pair's first sighting: a
+	 * pair that meets one is looked up, and tracked at once if missing.
+	 */
+	uint64_t	*seen;
+	size_t		 seen_mask;
+};
+
+static double
+beacon_round3(double x)
+{
+	return floor(x * 1000.0 + 0.5) / 1000.0;
+}
+
+static double
+beacon_ceil3(double x)
+{
+	return ceil(x * 1000.0 - 1e-9) / 1000.0;
+}
+
+static int
+beacon_dcmp(const void *a, const void *b)
+{
+	double	x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of sorted v[0..n), as montanaflynn/stats computes it. */
+static double
+beacon_median(const double *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	if (n % 2 == 0)
+		return (v[n / 2 - 1] + v[n / 2]) / 2.0;
+	return v[n / 2];
+}
+
+/*
+ * RITA's skew and MAD score of sorted v: quartiles as montanaflynn/stats
+ * Quartile (halves without the middle value for odd n), Bowley skew set
+ * to 0 when Q3-Q1 < 10 or Q2 equals Q1 or Q3, MAD score (median-MAD)/
+ * median, or mad_default when the median is below 1.
+ */
+static double
+beacon_skew_mad(const double *v, size_t n, double mad_default)
+{
+	double	q1, q2, q3, skew = 0, mad, madscore, dev[BEACON_RING * 2];
+	size_t	c1, c2, i;
+
+	if (n < 3 || n > BEACON_RING * 2)
+		return 0;
+	if (n % 2 == 0)
+		c1 = c2 = n / 2;
+	else {
+		c1 = (n - 1) / 2;
+		c2 = c1 + 1;
+	}
+	q1 = beacon_median(v, c1);
+	q2 = beacon_median(v, n);
+	q3 = beacon_median(v + c2, n - c2);
+	if (q3 - q1 >= 10 && q2 != q1 && q2 != q3)
+		skew = (q1 + q3 - 2 * q2) / (q3 - q1);
+	for (i = 0; i < n; i++)
+		dev[i] = fabs(v[i] - q2);
+	qsort(dev, n, sizeof dev[0], beacon_dcmp);
+	mad = beacon_median(dev, n);
+	if (q2 >= 1) {
+		madscore = (q2 - mad) / q2;
+		if (madscore < 0)
+			madscore = 0;
+	} else
+		madscore = mad_default;
+	return beacon_round3(((1 - fabs(skew)) + madscore) / 2);
+}
+
+double
+beacon_ts_score(const double *intervals, size_t n)
+{
+	double	v[BEACON_RING * 2];
+	size_t	i, m = 0;
+
+	for (i = 0; i < n && m < BEACON_RING * 2; i++)
+		if (intervals[i] > 0)
+			v[m++] = intervals[i];
+	if (m < 3)
+		return 0;
+	qsort(v, m, sizeof v[0], beacon_dcmp);
+	return beacon_skew_mad(v, m, 1);
+}
+
+double
+beacon_ds_score(const double *sizes, size_t n)
+{
+	double	v[BEACON_RING * 2];
+	size_t	i, m = 0;
+
+	for (i = 0; i < n && m < BEACON_RING * 2; i++)
+		v[m++] = sizes[i];
+	if (m < 3)
+		return 0;
+	qsort(v, m, sizeof v[0], beacon_dcmp);
+	return beacon_skew_mad(v, m, 0);
+}
+
+double
+beacon_hist_score(const uint32_t bins[24])
+{
+	double		mean = 0, var = 0, cv, cvscore, fit = 0;
+	uint32_t	maxbar = 0, bucket, counts[24];
+	size_t		i, j, nonzero = 0, top1 = 0, top2 = 0;
+
+	for (i = 0; i < 24; i++) {
+		mean += bins[i];
+		if (bins[i] > maxbar)
+			maxbar = bins[i];
+		if (bins[i] > 0)
+			nonzero++;
+	}
+	mean /= 24;
+	if (mean <= 0)
+		return 0;
+	for (i = 0; i < 24; i++)
+		var += (bins[i] - mean) * (bins[i] - mean);
+	cv = sqrt(var / 24) / mean;
+	cvscore = cv > 1 ? 0 : beacon_round3(1 - cv);
+	/* Bimodal fit: bars bucketed by height, the two biggest buckets. */
+	if (nonzero >= 11) {
+		bucket = (uint32_t)ceil(maxbar * 0.05);
+		if (bucket < 1)
+			bucket = 1;
+		memset(counts, 0, sizeof counts);
+		for (i = 0; i < 24; i++) {
+			if (bins[i] == 0)
+				continue;
+			j = bins[i] / bucket;
+			if (j > 23)
+				j = 23;
+			counts[j]++;
+		}
+		for (i = 0; i < 24; i++) {
+			if (counts[i] > top1) {
+				top2 = top1;
+				top1 = counts[i];
+			} else if (counts[i] > top2)
+				top2 = counts[i];
+		}
+		fit = (double)(top1 + top2) / (double)(nonzero > 2 ?
+		    nonzero - 1 : 1);
+		if (fit > 1)
+			fit = 1;
+	}
+	return cvscore > fit ? cvscore : fit;
+}
+
+double
+beacon_dur_score(const uint32_t bins[24], int64_t first_s, int64_t last_s,
+    int64_t window_s)
+{
+	double	coverage, consistency;
+	size_t	i, nonzero = 0, run = 0, best = 0;
+
+	for (i = 0; i < 24; i++)
+		if (bins[i] > 0)
+			nonzero++;
+	if (nonzero < 6 || window_s <= 0)
+		return 0;
+	coverage = beacon_ceil3((double)(last_s - first_s) / (double)window_s);
+	if (coverage > 1)
+		coverage = 1;
+	/* Longest run of busy hours, wrapping around the window. */
+	for (i = 0; i < 48; i++) {
+		if (bins[i % 24] > 0) {
+			if (++run > best)
+				best = run;
+		} else
+			run = 0;
+	}
+	if (best > 24)
+		best = 24;
+	consistency = beacon_ceil3((double)best / 12.0);
+	if (consistency > 1)
+		consistency = 1;
+	return coverage > consistency ? coverage : consistency;
+}
+
+size_t
+beacon_pair_bytes(void)
+{
+	return sizeof(struct beacon_pair) + 24;
+}
+
+/* A pair leaves the table: free its first-sighting slot. */
+static void
+beacon_forget(struct beacon_state *bs, const struct beacon_pair *p)
+{
+	uint64_t	 key = ktab_key(p);
+	uint64_t	*slot = &bs->seen[key & bs->seen_mask];
+
+	if ((*slot >> 32) == ((key >> 32) | 1))
+		*slot = 0;
+}
+
+/* Evict the least suspicious of the pairs the clock offers. */
+static size_t
+beacon_victim(void *const *oldest, size_t n, void *ctx)
+{
+	size_t	i, pick = 0;
+
+	for (i = 1; i < n; i++) {
+		const struct beacon_pair *a = oldest[i], *b = oldest[pick];
+
+		if (a->score < b->score)
+			pick = i;
+	}
+	beacon_forget(ctx, oldest[pick]);
+	return pick;
+}
+
+static int
+beacon_check(struct rule *r, char **cause)
+{
+	struct beacon_conf	c;
+	const struct rule_param	*p;
+	static const char *const known[] = { "window", "threshold",
+	    "min_connections", "span_min", "span_connections", "strobe",
+	    "max_pairs", "key", NULL };
+	size_t			 i, j;
+
+	for (i = 0; i < r->nparams; i++) {
+		for (j = 0; known[j] != NULL; j++)
+			if (strcmp(known[j], r->params[i].key) == 0)
+				break;
+		if (known[j] == NULL) {
+			if (asprintf(cause, "unknown beacon parameter '%s' "
+			    "(window, threshold, min_connections, span_min, "
+			    "span_connections, strobe, max_pairs, key)",
+			    r->params[i].key) == -1)
+				fatal("asprintf");
+			return -1;
+		}
+	}
+	if (detect_param_dur(r, "window", 86400LL * 1000000, &c.window_us,
+	    cause) != 0 ||
+	    detect_param_frac(r, "threshold", 0.8, &c.threshold, cause) != 0 ||
+	    detect_param_u64(r, "min_connections", 4, 4, BEACON_RING,
+	    &c.min_connections, cause) != 0 ||
+	    detect_param_dur(r, "span_min", 1800LL * 1000000, &c.span_min_us,
+	    cause) != 0 ||
+	    detect_param_u64(r, "span_connections", 10, 4, 1000000,
+	    &c.span_connections, cause) != 0 ||
+	    detect_param_u64(r, "strobe", 86400, 10, UINT32_MAX, &c.strobe,
+	    cause) != 0 ||
+	    detect_param_u64(r, "max_pairs", 1000000, 1, 16 * 1024 * 1024,
+	    &c.max_pairs, cause) != 0)
+		return -1;
+	if ((p = rule_param(r, "key")) != NULL && (p->value == NULL ||
+	    (strcmp(p->value, "auto") != 0 && strcmp(p->value, "domain") != 0 &&
+	    strcmp(p->value, "ip") != 0))) {
+		if (asprintf(cause, "parameter 'key' is auto, domain or "
+		    "ip") == -1)
+			fatal("asprintf");
+		return -1;
+	}
+	return 0;
+}
+
+/* The state of r, made on first use from its parameters. */
+static struct beacon_state *
+beacon_state(struct rule *r)
+{
+	struct beacon_state	*bs;
+	const struct rule_param	*p;
+	char			*cause = NULL;
+
+	if (r->state != NULL)
+		return r->state;
+	if ((bs = calloc(1, sizeof *bs)) == NULL)
+		fatal("calloc");
+	(void)detect_param_dur(r, "window", 86400LL * 1000000,
+	    &bs->conf.window_us, &cause);
+	(void)detect_param_frac(r, "threshold", 0.8, &bs->conf.threshold,
+	    &cause);
+	(void)detect_param_u64(r, "min_connections", 4, 4, BEACON_RING,
+	    &bs->conf.min_connections, &cause);
+	(void)detect_param_dur(r, "span_min", 1800LL * 1000000,
+	    &bs->conf.span_min_us, &cause);
+	(void)detect_param_u64(r, "span_connections", 10, 4, 1000000,
+	    &bs->conf.span_connections, &cause);
+	(void)detect_param_u64(r, "strobe", 86400, 10, UINT32_MAX,
+	    &bs->conf.strobe, &cause);
+	(void)detect_param_u64(r, "max_pairs", 1000000, 1, 16 * 1024 * 1024,
+	    &bs->conf.max_pairs, &cause);
+	free(cause);	/* checked at load: cannot fail here */
+	bs->conf.key = BK_AUTO;
+	if ((p = rule_param(r, "key")) != NULL && p->value != NULL) {
+		if (strcmp(p->value, "domain") == 0)
+			bs->conf.key = BK_DOMAIN;
+		else if (strcmp(p->value, "ip") == 0)
+			bs->conf.key = BK_IP;
+	}
+	ktab_init(&bs->t, sizeof(struct beacon_pair),
+	    (size_t)bs->conf.max_pairs);
+	bs->t.victim = beacon_victim;
+	bs->t.ctx = bs;
+	bs->seen_mask = 1023;
+	while (bs->seen_mask < bs->conf.max_pairs - 1 &&
+	    bs->seen_mask < (1U << 22) - 1)
+		bs->seen_mask = bs->seen_mask * 2 + 1;
+	if ((bs->seen = calloc(bs->seen_mask + 1, sizeof *bs->seen)) == NULL)
+		fatal("calloc");
+	r->state = bs;
+	return bs;
+}
+
+static void
+beacon_free(void *state)
+{
+	struct beacon_state	*bs = state;
+
+	if (bs == NULL)
+		return;
+	ktab_free(&bs->t);
+	free(bs->seen);
+	free(bs);
+}
+
+/* Score a pair (see beacon.h); false if it has too little to judge. */
+static bool
+beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
+    struct beacon_score *s)
+{
+	double		iv[BEACON_RING], sz[BEACON_RING];
+	uint32_t	bins[24];
+	size_t		i, niv = 0, nsz = 0;
+
+	memset(s, 0, sizeof *s);
+	if (p->nts < c->min_connections)
+		return false;
+	for (i = 1; i < p->nts; i++)
+		if (p->ts[i] > p->ts[i - 1])
+			iv[niv++] = (double)(p->ts[i] - p->ts[i - 1]);
+	if (niv < 3)
+		return false;
+	for (i = 0; i < p->nts; i++)
+		if (p->sz[i] != UINT32_MAX)
+			sz[nsz++] = (double)p->sz[i];
+	s->ts = beacon_ts_score(iv, niv);
+	qsort(iv, niv, sizeof iv[0], beacon_dcmp);
+	s->median = beacon_median(iv, niv);
+	s->has_ds = nsz >= 3;
+	if (s->has_ds)
+		s->ds = beacon_ds_score(sz, nsz);
+	for (i = 0; i < 24; i++)
+		bins[i] = p->hours[i];
+	s->hist = beacon_hist_score(bins);
+	s->dur = beacon_dur_score(bins, p->first_us / 1000000,
+	    p->last_us / 1000000, c->window_us / 1000000);
+	if (s->has_ds)
+		s->day = beacon_round3((s->ts + s->ds + s->dur + s->hist) / 4);
+	else
+		s->day = beacon_round3((s->ts + s->dur + s->hist) / 3);
+	s->span_ok = p->uniq >= c->span_connections &&
+	    p->last_us - p->first_us >= c->span_min_us;
+	if (s->span_ok)
+		s->span = s->has_ds ? beacon_round3((s->ts + s->ds) / 2) : s->ts;
+	s->score = s->day;
+	if (s->span_ok && s->span > s->score)
+		s->score = s->span;
+	return true;
+}
+
+/* Fill rec with a description of the pair (for an alert at flush time). */
+static void
+beacon_describe(struct ruleset *rs, const struct beacon_pair *p,
+    struct record *rec, char *srcbuf, size_t srcsize)
+{
+	const char	*ds = detect_dataset_name(rs, p->dsi);
+	const char	*colon;
+
+	record_reset(rec);
+	if (ds != NULL)
+		record_set(rec, RF_EVENT_DATASET, ds, strlen(ds));
+	rec->source = detect_dataset_source(rs, p->dsi);
+	rec->has_ts = true;
+	rec->ts_us = p->last_us;
+	rec->tz_off = p->tz_off;
+	netaddr_format(&p->src, srcbuf, srcsize);
+	record_set(rec, RF_SOURCE_IP, srcbuf, strlen(srcbuf));
+	rec->src = p->src;
+	if (!p->dst_ip) {
+		record_set(rec, RF_DESTINATION_DOMAIN, p->dst, p->dst_len);
+		return;
+	}
+	/* "addr:port" or "[v6]:port" as stored; split the port off. */
+	colon = memrchr(p->dst, ':', p->dst_len);
+	if (colon != NULL && p->dst[0] != '[' &&
+	    memchr(p->dst, ':', (size_t)(colon - p->dst)) == NULL) {
+		record_set(rec, RF_DESTINATION_IP, p->dst,
+		    (size_t)(colon - p->dst));
+		record_set(rec, RF_DESTINATION_PORT, colon + 1,
+		    (size_t)(p->dst + p->dst_len - colon - 1));
+	} else
+		record_set(rec, RF_DESTINATION_IP, p->dst, p->dst_len);
+}
+
+/* Alert for a pair that scored at or over the threshold. */
+static void
+beacon_alert(struct ruleset *rs, struct rule *r, struct beacon_state *bs,
+    struct beacon_pair *p, const struct beacon_score *s, bool strobe,
+    const struct record *rec, rule_match_cb cb, void *arg)
+{
+	struct record	 a;
+	char		 reason[512], span[32], ds[16], srcbuf[64];
+	int64_t		 secs = (p->last_us - p->first_us) / 1000000;
+
+	p->flags |= BF_ALERTED;
+	snprintf(span, sizeof span, "%lldh%02lldm", (long long)(secs / 3600),
+	    (long long)(secs % 3600 / 60));
+	if (s->has_ds)
+		snprintf(ds, sizeof ds, "%.3f", s->ds);
+	else
+		snprintf(ds, sizeof ds, "n/a");
+	if (strobe)
+		snprintf(reason, sizeof reason, "strobe: %u connections to "
+		    "%.*s within the window (at least %llu)", p->count,
+		    (int)p->dst_len, p->dst,
+		    (unsigned long long)bs->conf.strobe);
+	else
+		snprintf(reason, sizeof reason, "beacon to %.*s: score %.3f "
+		    "(timing %.3f, size %s, day %.3f%s), %u connections over "
+		    "%s, median interval %.0fs", (int)p->dst_len, p->dst,
+		    s->score, s->ts, ds, s->day, s->span_ok ? ", judged on its "
+		    "active span" : "", p->count, span, s->median);
+	if (rec != NULL)
+		a = *rec;
+	else
+		beacon_describe(rs, p, &a, srcbuf, sizeof srcbuf);
+	record_set(&a, RF_EVENT_REASON, reason, strlen(reason));
+	detect_emit(rs, r, &a, cb, arg);
+}
+
+/* The destination key of rec: domain, address[:port], or none. */
+static bool
+beacon_dst(const struct beacon_conf *c, const struct record *rec,
+    char *buf, size_t size, size_t *len, bool *is_ip)
+{
+	struct span	d = SPAN_NULL, port;
+
+	if (c->key != BK_IP) {
+		if (record_has(rec, RF_URL_DOMAIN))
+			d = record_get(rec, RF_URL_DOMAIN);
+		else if (record_has(rec, RF_DESTINATION_DOMAIN))
+			d = record_get(rec, RF_DESTINATION_DOMAIN);
+	}
+	if (d.len > 0) {
+		*is_ip = false;
+		*len = d.len < size ? d.len : size;
+		memcpy(buf, d.p, *len);
+		return true;
+	}
+	if (c->key == BK_DOMAIN || !record_has(rec, RF_DESTINATION_IP))
+		return false;
+	d = record_get(rec, RF_DESTINATION_IP);
+	port = record_get(rec, RF_DESTINATION_PORT);
+	*is_ip = true;
+	*len = (size_t)snprintf(buf, size, "%.*s%s%.*s", (int)d.len, d.p,
+	    port.len > 0 ? ":" : "", (int)port.len, port.p != NULL ?
+	    port.p : "");
+	if (*len >= size)
+		*len = size - 1;
+	return true;
+}
+
+/* Drop pairs idle for a whole window. */
+static void
+beacon_expire(struct ruleset *rs, struct beacon_state *bs)
+{
+	struct beacon_pair	*p;
+	int			 i;
+
+	for (i = 0; i < BEACON_EXPIRE_STEP; i++) {
+		if ((p = ktab_sweep(&bs->t)) == NULL)
+			return;
+		if (detect_watermark(rs, p->dsi) - p->last_us >
+		    bs->conf.window_us + DETECT_TOLERANCE_US) {
+			beacon_forget(bs, p);
+			ktab_del(&bs->t, p);
+		}
+	}
+}
+
+/* Count one connection at second t in the pair's hourly bins. */
+static void
+beacon_hour(struct beacon_pair *p, int64_t t)
+{
+	int64_t	h = t / 3600, k;
+
+	if (p->hour_last == 0)
+		p->hour_last = h;
+	if (h > p->hour_last) {
+		for (k = p->hour_last + 1; k <= h && k <= p->hour_last + 24;
+		    k++)
+			p->hours[k % 24] = 0;
+		p->hour_last = h;
+	}
+	if (h <= p->hour_last - 24)
+		return;
+	if (p->hours[h % 24] < UINT16_MAX)
+		p->hours[h % 24]++;
+}
+
+/* Record second t (and size sz) in the pair's sorted ring. */
+static bool
+beacon_add(struct beacon_pair *p, int64_t t, uint32_t sz)
+{
+	uint32_t	rel;
+	size_t		pos;
+
+	if (t < p->base_s)
+		return false;
+	rel = (uint32_t)(t - p->base_s);
+	for (pos = p->nts; pos > 0 && p->ts[pos - 1] > rel; pos--)
+		;
+	if (pos > 0 && p->ts[pos - 1] == rel)
+		return false;		/* the same second: one connection */
+	if (p->nts == BEACON_RING) {
+		if (pos == 0)
+			return false;	/* older than everything kept */
+		memmove(p->ts, p->ts + 1, (pos - 1) * sizeof p->ts[0]);
+		memmove(p->sz, p->sz + 1, (pos - 1) * sizeof p->sz[0]);
+		pos--;
+	} else {
+		memmove(p->ts + pos + 1, p->ts + pos,
+		    (p->nts - pos) * sizeof p->ts[0]);
+		memmove(p->sz + pos + 1, p->sz + pos,
+		    (p->nts - pos) * sizeof p->sz[0]);
+		p->nts++;
+	}
+	p->ts[pos] = rel;
+	p->sz[pos] = sz;
+	return true;
+}
+
+static void
+beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
+    rule_match_cb cb, void *arg)
+{
+	struct beacon_state	*bs;
+	struct beacon_pair	*p;
+	struct beacon_score	 s;
+	struct span		 b;
+	char			 dst[256];
+	size_t			 dlen;
+	uint64_t		 key, n, tag, *slot;
+	uint32_t		 sz = UINT32_MAX, sum;
+	int64_t			 t, first_s, d;
+	bool			 isnew, is_ip;
+	size_t			 i;
+
+	if (!rec->has_ts || rec->src.family == 0)
+		return;
+	bs = beacon_state(r);
+	if (!beacon_dst(&bs->conf, rec, dst, sizeof dst, &dlen, &is_ip))
+		return;
+	if ((++bs->tick & 7) == 0)
+		beacon_expire(rs, bs);
+	key = rule_hash(rule_hash(rs->seed, rec->src.a, sizeof rec->src.a),
+	    dst, dlen);
+	t = rec->ts_us / 1000000;
+	first_s = t;
+	slot = &bs->seen[key & bs->seen_mask];
+	tag = (key >> 32) | 1;
+	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) == 0) {
+		/* The second sighting: track the pair from its first one. */
+		if ((uint32_t)(*slot & BEACON_SECS) == ((uint32_t)t &
+		    BEACON_SECS))
+			return;		/* the same second: one connection */
+		d = (int64_t)((uint64_t)t & BEACON_SECS) -
+		    (int64_t)(*slot & BEACON_SECS);
+		if (d > (int64_t)BEACON_SECS / 2)
+			d -= (int64_t)BEACON_SECS + 1;
+		else if (d < -(int64_t)BEACON_SECS / 2)
+			d += (int64_t)BEACON_SECS + 1;
+		if (d > bs->conf.window_us / 1000000 || d < -3600) {
+			/* Too long ago to matter: a new first sighting. */
+			*slot = tag << 32 | ((uint64_t)t & BEACON_SECS);
+			return;
+		}
+		first_s = t - d;
+		*slot = tag << 32 | BEACON_TRACKED;
+	} else if ((*slot & BEACON_TRACKED) == 0) {
+		/* A first sighting (it may push out another's). */
+		*slot = tag << 32 | ((uint64_t)t & BEACON_SECS);
+		return;
+	}
+	/*
+	 * Tracked: the slot says so, or it is another tracked pair's and
+	 * this one is tracked at once rather than lose its sightings.
+	 */
+	p = ktab_get(&bs->t, key, &isnew);
+	r->dropped += bs->t.evicted;
+	bs->t.evicted = 0;
+	if (isnew) {
+		p->first_us = first_s * 1000000;
+		p->base_s = (first_s < t ? first_s : t) - 3600;
+		p->src = rec->src;
+		p->dst_ip = is_ip;
+		p->dst_len = (uint8_t)(dlen < BEACON_DST_MAX ? dlen :
+		    BEACON_DST_MAX);
+		memcpy(p->dst, dst, p->dst_len);
+		if (first_s != t) {
+			/* The first sighting's connection (its size is lost). */
+			p->count++;
+			beacon_hour(p, first_s);
+			if (beacon_add(p, first_s, UINT32_MAX)) {
+				p->uniq++;
+				p->since++;
+			}
+		}
+	}
+	if (rec->ts_us > p->last_us) {
+		p->last_us = rec->ts_us;
+		p->tz_off = rec->tz_off;
+	}
+	if (rec->ts_us < p->first_us)
+		p->first_us = rec->ts_us;
+	if (p->last_us - p->first_us > bs->conf.window_us)
+		p->first_us = p->last_us - bs->conf.window_us;
+	p->dsi = (uint8_t)detect_dataset(rs);
+	p->count++;
+	b = record_has(rec, RF_SOURCE_BYTES) ? record_get(rec,
+	    RF_SOURCE_BYTES) : record_get(rec, RF_DESTINATION_BYTES);
+	if (b.len > 0 && span_to_u64(b, &n))
+		sz = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
+	beacon_hour(p, t);
+	if (!beacon_add(p, t, sz))
+		return;
+	p->uniq++;
+	p->since++;
+	if (p->flags & BF_ALERTED)
+		return;
+	for (sum = 0, i = 0; i < 24; i++)
+		sum += p->hours[i];
+	if (sum >= bs->conf.strobe) {
+		memset(&s, 0, sizeof s);
+		beacon_alert(rs, r, bs, p, &s, true, rec, cb, arg);
+		return;
+	}
+	if (p->since < BEACON_JUDGE_EVERY ||
+	    !beacon_judge(&bs->conf, p, &s))
+		return;
+	p->since = 0;
+	p->score = (float)s.score;
+	if (s.score >= bs->conf.threshold)
+		beacon_alert(rs, r, bs, p, &s, false, rec, cb, arg);
+}
+
+static void
+beacon_flush(struct ruleset *rs, struct rule *r, rule_match_cb cb, void *arg)
+{
+	struct beacon_state	*bs = r->state;
+	struct beacon_pair	*p;
+	struct beacon_score	 s;
+	size_t			 cur = 0;
+
+	if (bs == NULL)
+		return;
+	while ((p = ktab_next(&bs->t, &cur)) != NULL) {
+		if ((p->flags & BF_ALERTED) || p->since == 0 ||
+		    !beacon_judge(&bs->conf, p, &s))
+			continue;
+		p->since = 0;
+		p->score = (float)s.score;
+		if (s.score >= bs->conf.threshold)
+			beacon_alert(rs, r, bs, p, &s, false, NULL, cb, arg);
+	}
+}
+
+const struct rule_ops detect_beacon_ops = {
+	.name = "beacon",
+	.check = beacon_check,
+	.feed = beacon_feed,
+	.flush = beacon_flush,
+	.free = beacon_free,
+};

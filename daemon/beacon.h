@@ -1,0 +1,55 @@
+/*
+ * beacon.h: C2 beacon detection, streaming, per (internal host,
+ * destination) pair.  Each pair keeps its last BEACON_RING unique
+ * connection times (whole seconds, as RITA does) and sizes, and 24 hourly
+ * counters of the window.  A pair is judged every few connections and
+ * when time runs out (keibid --once) with two scores:
+ *   day   RITA v5's score over the window: 1/4 each of timing (Bowley
+ *         skew and MAD of the intervals), size (the same on the bytes),
+ *         duration (coverage and the longest run of busy hours) and
+ *         histogram (CV and bimodal fit of the hourly counts); without
+ *         byte counts (plain firewall lines) the other three weigh 1/3
+ *         each, as RITA does for proxy beacons, so nothing is penalised
+ *         for a term the logs cannot give;
+ *   span  the same timing and size terms judged on the pair's own active
+ *         span, once that span is long enough (span_min, default 30m) and
+ *         holds enough connections (span_connections, default 10): an
+ *         implant calling every minute for two hours is a beacon even
+ *         though it never fills a day's histogram.
+ * The pair's score is the higher one; at or over the threshold it alerts
+ * once.  Pairs seen 86400 times in the window are strobes.  The table is
+ * capped (max_pairs); when full, the least suspicious of the oldest pairs
+ * is evicted, and counted.
+ */
+#ifndef KEIBI_BEACON_H
+#define KEIBI_BEACON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define BEACON_RING	32	/* unique connection times kept per pair */
+
+struct beacon_score {
+	double	ts;		/* timing */
+	double	ds;		/* size; valid if has_ds */
+	double	hist;
+	double	dur;
+	double	day;
+	double	span;		/* valid if span_ok */
+	double	score;
+	double	median;		/* median interval, seconds */
+	bool	has_ds;
+	bool	span_ok;
+};
+
+/* RITA v5 sub-scores, exposed for tests.  Inputs need not be sorted. */
+double	beacon_ts_score(const double *intervals, size_t n);
+double	beacon_ds_score(const double *sizes, size_t n);
+double	beacon_hist_score(const uint32_t bins[24]);
+double	beacon_dur_score(const uint32_t bins[24], int64_t first_s,
+	    int64_t last_s, int64_t window_s);
+/* Bytes of state per tracked pair (for the memory bound). */
+size_t	beacon_pair_bytes(void);
+
+#endif

@@ -1,0 +1,45 @@
+/*
+ * csirt.h: the CSIRT side of keibid as one unit: the incident store (owned
+ * by this process while it runs), the enricher, the incident manager and
+ * the delivery outbox.  keibid opens it with the outputs, hands it every
+ * alert, calls it from its tick, syncs it before it saves source
+ * positions, and stops it before the outputs close.
+ */
+#ifndef KEIBI_CSIRT_H
+#define KEIBI_CSIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct config;
+struct event_base;
+struct incident_ref;
+struct output;
+struct record;
+struct rule;
+struct csirt;
+
+/* Open for conf (kept by pointer: see csirt_reload); NULL with *cause. */
+struct csirt	*csirt_open(const struct config *, struct event_base *,
+		    struct output **, size_t, char **cause);
+/* Stop: publish what the throttle holds, commit, deliver for up to ms. */
+void		 csirt_stop(struct csirt *, int ms);
+void		 csirt_close(struct csirt *);
+/* Fold an alert (ref may be NULL). */
+void		 csirt_alert(struct csirt *, const struct rule *,
+		    const struct record *, const struct incident_ref *);
+/* Country and AS of an event's remote destination (see enrich.h). */
+void		 csirt_enrich(struct csirt *, struct record *);
+/* From the loop's tick. */
+void		 csirt_tick(struct csirt *);
+/* Commit what the store holds and let it be delivered; 0 or -1. */
+int		 csirt_sync(struct csirt *);
+/* The config was replaced by nconf: follow it, reopen GeoIP/inventory. */
+void		 csirt_reload(struct csirt *, const struct config *nconf);
+/* Legal hold of an evidence segment. */
+bool		 csirt_hold(void *csirt, const char *file);
+/* One line for people (keibid --once). */
+void		 csirt_summary(struct csirt *, FILE *);
+
+#endif

@@ -1,0 +1,266 @@
+/*
+ * ktab.c: bounded hash table with clock eviction.  Each entry is a header
+ * (key, bucket chain, own index, touched bit) followed by its payload;
+ * entries are addressed by 32-bit index into chunks of KTAB_CHUNK
+ * entries, so nothing moves once handed out.  Memory grows by one chunk at
+ * a time and never past the cap; the bucket array is sized once, from the
+ * cap.  Eviction is the CLOCK approximation of least-recently-used: the
+ * hand clears touched bits as it passes and takes the first untouched
+ * entry, or lets the owner pick among the first few.  The table never
+ * looks at a payload except through that callback.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ktab.h"
+#include "log.h"
+
+#define KTAB_CHUNK	1024
+#define KTAB_NONE	UINT32_MAX
+#define KTAB_SAMPLE	8		/* untouched entries offered to victim */
+#define KTAB_SCAN	64		/* entries the hand passes per eviction */
+#define KTAB_SWEEP	8		/* free slots ktab_sweep passes over */
+
+struct ktab_hdr {
+	uint64_t	key;
+	uint32_t	next;		/* bucket chain, or free list */
+	uint32_t	self;		/* own index; KTAB_NONE when free */
+	uint32_t	touched;
+	uint32_t	pad;
+};
+
+#define KTAB_HDR	sizeof(struct ktab_hdr)
+
+static struct ktab_hdr *
+ktab_at(const struct ktab *t, uint32_t i)
+{
+	return (struct ktab_hdr *)(t->chunks[i / KTAB_CHUNK] +
+	    (size_t)(i % KTAB_CHUNK) * t->esize);
+}
+
+static struct ktab_hdr *
+ktab_hdr(const void *payload)
+{
+	return (struct ktab_hdr *)((char *)(uintptr_t)payload - KTAB_HDR);
+}
+
+static void *
+ktab_payload(struct ktab_hdr *h)
+{
+	return (char *)h + KTAB_HDR;
+}
+
+void
+ktab_init(struct ktab *t, size_t psize, size_t cap)
+{
+	size_t	nb = 16;
+
+	memset(t, 0, sizeof *t);
+	t->esize = (KTAB_HDR + psize + 7) & ~(size_t)7;
+	if (cap < 1)
+		cap = 1;
+	if (cap > (size_t)UINT32_MAX - KTAB_CHUNK)
+		cap = (size_t)UINT32_MAX - KTAB_CHUNK;
+	t->cap = cap;
+	while (nb < cap && nb < ((size_t)1 << 30))
+		nb <<= 1;
+	t->nbuckets = nb;
+	if ((t->buckets = malloc(nb * sizeof *t->buckets)) == NULL)
+		fatal("malloc");
+	memset(t->buckets, 0xff, nb * sizeof *t->buckets);
+	t->free_head = KTAB_NONE;
+}
+
+void
+ktab_free(struct ktab *t)
+{
+	size_t	i;
+
+	for (i = 0; i < t->nchunks; i++)
+		free(t->chunks[i]);
+	free(t->chunks);
+	free(t->buckets);
+	t->chunks = NULL;
+	t->buckets = NULL;
+	t->nchunks = t->n = t->used = 0;
+}
+
+static uint32_t *
+ktab_bucket(struct ktab *t, uint64_t key)
+{
+	return &t->buckets[(key ^ (key >> 29)) & (t->nbuckets - 1)];
+}
+
+void *
+ktab_find(struct ktab *t, uint64_t key)
+{
+	struct ktab_hdr	*h;
+	uint32_t	 i;
+
+	if (t->buckets == NULL)
+		return NULL;
+	for (i = *ktab_bucket(t, key); i != KTAB_NONE; i = h->next) {
+		h = ktab_at(t, i);
+		if (h->key == key)
+			return ktab_payload(h);
+	}
+	return NULL;
+}
+
+void
+ktab_del(struct ktab *t, void *payload)
+{
+	struct ktab_hdr	*h = ktab_hdr(payload), *p;
+	uint32_t	*link, idx = h->self;
+
+	for (link = ktab_bucket(t, h->key); *link != KTAB_NONE;
+	    link = &p->next) {
+		p = ktab_at(t, *link);
+		if (p == h) {
+			*link = h->next;
+			break;
+		}
+	}
+	h->next = t->free_head;
+	t->free_head = idx;
+	h->self = KTAB_NONE;
+	t->n--;
+}
+
+/* Evict one entry: the clock's choice, or the owner's among a few. */
+static void
+ktab_evict(struct ktab *t)
+{
+	struct ktab_hdr	*h, *first = NULL;
+	void		*cand[KTAB_SAMPLE];
+	size_t		 n = 0, pick, seen;
+
+	for (seen = 0; seen < KTAB_SCAN * 2 || (n == 0 && first == NULL);
+	    seen++) {
+		h = ktab_at(t, t->hand);
+		t->hand = (uint32_t)((t->hand + 1) % t->used);
+		if (h->self == KTAB_NONE)
+			continue;
+		if (first == NULL)
+			first = h;
+		if (h->touched && seen < KTAB_SCAN) {
+			h->touched = 0;
+			continue;
+		}
+		cand[n++] = ktab_payload(h);
+		if (t->victim == NULL || n == KTAB_SAMPLE)
+			break;
+	}
+	if (n == 0)
+		cand[n++] = ktab_payload(first);
+	pick = t->victim != NULL ? t->victim(cand, n, t->ctx) : 0;
+	h = ktab_hdr(cand[pick < n ? pick : 0]);
+	ktab_del(t, ktab_payload(h));
+	t->evicted++;
+}
+
+/* An unused entry: from the free list, a chunk, or by eviction. */
+static struct ktab_hdr *
+ktab_alloc(struct ktab *t)
+{
+	struct ktab_hdr	*h;
+	uint32_t	 idx;
+
+	if (t->free_head == KTAB_NONE && t->used < t->cap) {
+		if (t->used % KTAB_CHUNK == 0) {
+			t->chunks = reallocarray(t->chunks, t->nchunks + 1,
+			    sizeof *t->chunks);
+			if (t->chunks == NULL)
+				fatal("reallocarray");
+			t->chunks[t->nchunks] = malloc(KTAB_CHUNK * t->esize);
+			if (t->chunks[t->nchunks] == NULL)
+				fatal("malloc");
+			t->nchunks++;
+		}
+		idx = (uint32_t)t->used++;
+		h = ktab_at(t, idx);
+		h->self = idx;
+		return h;
+	}
+	if (t->free_head == KTAB_NONE)
+		ktab_evict(t);
+	idx = t->free_head;
+	h = ktab_at(t, idx);
+	t->free_head = h->next;
+	h->self = idx;
+	return h;
+}
+
+void *
+ktab_get(struct ktab *t, uint64_t key, bool *isnew)
+{
+	struct ktab_hdr	*h;
+	uint32_t	*b, i;
+
+	b = ktab_bucket(t, key);
+	for (i = *b; i != KTAB_NONE; i = h->next) {
+		h = ktab_at(t, i);
+		if (h->key == key) {
+			h->touched = 1;
+			*isnew = false;
+			return ktab_payload(h);
+		}
+	}
+	h = ktab_alloc(t);
+	memset(ktab_payload(h), 0, t->esize - KTAB_HDR);
+	h->key = key;
+	h->touched = 1;
+	b = ktab_bucket(t, key);
+	h->next = *b;
+	*b = h->self;
+	t->n++;
+	*isnew = true;
+	return ktab_payload(h);
+}
+
+uint64_t
+ktab_key(const void *payload)
+{
+	return ktab_hdr(payload)->key;
+}
+
+void *
+ktab_sweep(struct ktab *t)
+{
+	struct ktab_hdr	*h;
+	size_t		 i;
+
+	if (t->n == 0)
+		return NULL;
+	for (i = 0; i < KTAB_SWEEP; i++) {
+		h = ktab_at(t, t->sweep);
+		t->sweep = (uint32_t)((t->sweep + 1) % t->used);
+		if (h->self != KTAB_NONE)
+			return ktab_payload(h);
+	}
+	return NULL;
+}
+
+void *
+ktab_next(struct ktab *t, size_t *cursor)
+{
+	struct ktab_hdr	*h;
+
+	for (; *cursor < t->used; (*cursor)++) {
+		h = ktab_at(t, (uint32_t)*cursor);
+		if (h->self != KTAB_NONE) {
+			(*cursor)++;
+			return ktab_payload(h);
+		}
+	}
+	return NULL;
+}
+
+size_t
+ktab_bytes(const struct ktab *t)
+{
+	return t->nchunks * KTAB_CHUNK * t->esize +
+	    (t->buckets != NULL ? t->nbuckets * sizeof *t->buckets : 0);
+}

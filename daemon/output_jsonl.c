@@ -1,0 +1,124 @@
+/*
+ * output_jsonl.c: the incident JSON Lines output (type jsonl).  Every
+ * published revision of every incident is appended whole, one JSON
+ * object per line, with one write() on an O_APPEND file and an fsync
+ * before the outbox row goes; a reader keeps the last line per "id".
+ * After a crash a revision may appear twice (same id and revision), never
+ * not at all.
+ *
+ * This output must never rewrite or truncate what it wrote, and never
+ * write a record that is not one line (jansson escapes every control).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "incident.h"
+#include "log.h"
+#include "output.h"
+
+struct output_inc {
+	char	*path;
+	int	 fd;
+};
+
+static void *
+output_inc_open(const struct output_conf *oc, char **cause)
+{
+	struct output_inc	*o;
+
+	if (oc->path == NULL) {
+		if (asprintf(cause, "jsonl output needs a 'path'") == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		fatal("calloc");
+	o->fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (o->fd == -1) {
+		if (asprintf(cause, "%s: %s", oc->path, strerror(errno)) == -1)
+			fatal("asprintf");
+		free(o);
+		return NULL;
+	}
+	if ((o->path = strdup(oc->path)) == NULL)
+		fatal("strdup");
+	return o;
+}
+
+/* Append the record as one line and make it durable. */
+static int
+output_inc_deliver(void *arg, struct output_job *job)
+{
+	struct output_inc	*o = arg;
+	char			*line;
+	size_t			 len, off = 0;
+	ssize_t			 n;
+
+	/* Re-dumped by jansson: one line whatever the stored text holds. */
+	line = incident_dump(job->rec);
+	len = strlen(line);
+	if ((line = realloc(line, len + 2)) == NULL)
+		fatal("realloc");
+	line[len++] = '\n';
+	line[len] = '\0';
+	while (off < len) {
+		n = write(o->fd, line + off, len - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			free(line);
+			job->done(job, OUTPUT_RETRY, 0, NULL, strerror(errno));
+			return 0;
+		}
+		off += (size_t)n;
+	}
+	free(line);
+	if (fsync(o->fd) != 0) {
+		job->done(job, OUTPUT_RETRY, 0, NULL, strerror(errno));
+		return 0;
+	}
+	job->done(job, OUTPUT_OK, 0, NULL, NULL);
+	return 0;
+}
+
+static int
+output_inc_sync(void *arg)
+{
+	struct output_inc	*o = arg;
+
+	if (fsync(o->fd) != 0) {
+		log_warn("%s: fsync", o->path);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+output_inc_close(void *arg)
+{
+	struct output_inc	*o = arg;
+
+	if (o == NULL)
+		return;
+	close(o->fd);
+	free(o->path);
+	free(o);
+}
+
+const struct output_ops output_incidents_ops = {
+	.type = "jsonl",
+	.open = output_inc_open,
+	.sync = output_inc_sync,
+	.close = output_inc_close,
+	.deliver = output_inc_deliver,
+	.max_inflight = 1,
+	.coalesce = false,
+};
