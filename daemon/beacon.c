@@ -3,9 +3,9 @@
  * one bounded table of pairs, each a fixed ~450 bytes, so 1,000,000 pairs
  * fit in 512 MiB, in front of which a direct-mapped table of first
  * sightings keeps pairs seen once at 8 bytes; nothing is allocated per
- * event once the tables have grown.  Judging a pair sorts at most BEACON_RING values.  This module
- * reads event time only and never decides what happens to an alert
- * beyond handing it to detect_emit().
+ * event once the tables have grown.  Judging a pair sorts at most
+ * BEACON_RING values.  This module reads event time only and never
+ * decides what happens to an alert beyond handing it to detect_emit().
  */
 #include "config.h"
 
@@ -442,7 +442,8 @@ beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
 	s->span_ok = p->uniq >= c->span_connections &&
 	    p->last_us - p->first_us >= c->span_min_us;
 	if (s->span_ok)
-		s->span = s->has_ds ? beacon_round3((s->ts + s->ds) / 2) : s->ts;
+		s->span = s->has_ds ? beacon_round3((s->ts + s->ds) / 2) :
+		    s->ts;
 	s->score = s->day;
 	if (s->span_ok && s->span > s->score)
 		s->score = s->span;
@@ -689,7 +690,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		    BEACON_DST_MAX);
 		memcpy(p->dst, dst, p->dst_len);
 		if (first_s != t) {
-			/* The first sighting's connection (its size is lost). */
+			/* The first sighting's connection, without size. */
 			p->count++;
 			beacon_hour(p, first_s);
 			if (beacon_add(p, first_s, UINT32_MAX)) {

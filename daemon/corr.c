@@ -184,7 +184,8 @@ corr_state(struct rule *r)
 		cs->ts_cap = (size_t)r->corr.threshold * 2;
 		if (cs->ts_cap < 2)
 			cs->ts_cap = 2;
-		psize = sizeof(struct corr_count) + cs->ts_cap * sizeof(int64_t);
+		psize = sizeof(struct corr_count) +
+		    cs->ts_cap * sizeof(int64_t);
 		break;
 	case RK_DISTINCT:
 		cs->slots = dset_slots(r->corr.threshold);

@@ -88,6 +88,12 @@ csirt_tick(struct csirt *c)
 	incident_tick(c->im, now);
 	outbox_kick(c->ob);
 	outbox_tick(c->ob, now);
+	/*
+	 * Commit at the end of every turn: keibictl and the next turn
+	 * find the store unlocked between two turns of the loop.
+	 */
+	if (store_in_txn(c->st))
+		incident_sync(c->im);
 }
 
 int

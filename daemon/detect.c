@@ -218,8 +218,8 @@ detect_key_text(const struct record *rec, const enum rf *fields,
 		struct span	v = record_get(rec, fields[i]);
 
 		log_escape(v.p != NULL ? v.p : "", v.len, esc, sizeof esc);
-		n = snprintf(buf + off, size - off, "%s%s=%s", i > 0 ? ", " : "",
-		    record_field_name(fields[i]), esc);
+		n = snprintf(buf + off, size - off, "%s%s=%s",
+		    i > 0 ? ", " : "", record_field_name(fields[i]), esc);
 		if (n < 0)
 			return;
 		off += (size_t)n;

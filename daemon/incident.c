@@ -70,7 +70,8 @@ struct inc {
 	bool		 dirty;		/* to write to the store */
 	bool		 pending;	/* changed since published */
 	bool		 urgent;	/* publish at once */
-	bool		 open;		/* status not closed, resolved, merged */
+	/* status not closed, resolved, merged */
+	bool		 open;
 	bool		 quiet;
 	struct inc	*knext;		/* hash chains */
 	struct inc	*inext;
@@ -1016,8 +1017,9 @@ inc_c2_parent(struct incident_mgr *m, struct inc *child, const char *c2,
 			snprintf(k->parent, sizeof k->parent, "%s", p->id);
 			inc_relate(k, p->id, "parent");
 			inc_relate(p, k->id, "child");
-			inc_timeline(m, k, now, "updated", "system", "linked to "
-			    "parent %s: several hosts call %s", p->id, c2);
+			inc_timeline(m, k, now, "updated", "system",
+			    "linked to parent %s: several hosts call %s", p->id,
+			    c2);
 			hosts = json_object_get(k->doc, "internal_hosts");
 			json_array_foreach(hosts, j, h)
 				inc_host(m, p, json_string_value(h));
@@ -1171,8 +1173,8 @@ inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
 	    INC_MAX_RULES, NULL)) {
 		in->urgent = true;
 		if (inc_int(doc, "alert_count") > 1)
-			inc_timeline(m, in, now, "updated", "system", "new rule "
-			    "%s fired: %s", r->id, r->title);
+			inc_timeline(m, in, now, "updated", "system",
+			    "new rule %s fired: %s", r->id, r->title);
 	}
 	rd = json_object_get(doc, "rule_details");
 	found = false;
@@ -1200,8 +1202,8 @@ inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
 	if (sev > incident_severity_num(json_string_value(json_object_get(doc,
 	    "severity")))) {
 		if (inc_int(doc, "alert_count") > 1)
-			inc_timeline(m, in, now, "updated", "system", "severity "
-			    "raised to %s", incident_severity_word(sev));
+			inc_timeline(m, in, now, "updated", "system",
+			    "severity raised to %s", incident_severity_word(sev));
 		json_object_set_new(doc, "severity", json_string(
 		    incident_severity_word(sev)));
 		in->urgent = true;
@@ -1492,8 +1494,8 @@ incident_change(struct incident_mgr *m, const char *id,
 			return -1;
 		}
 		if (old != NULL && strcmp(old, "merged") == 0) {
-			if (asprintf(cause, "%s was merged; change the incident "
-			    "it was merged into", id) == -1)
+			if (asprintf(cause, "%s was merged; change the "
+			    "incident it was merged into", id) == -1)
 				fatal("asprintf");
 			return -1;
 		}
@@ -1510,7 +1512,8 @@ incident_change(struct incident_mgr *m, const char *id,
 			json_object_set_new(times, "resolved_at",
 			    json_string(ts));
 		else if (strcmp(ch->status, "closed") == 0)
-			json_object_set_new(times, "closed_at", json_string(ts));
+			json_object_set_new(times, "closed_at",
+			    json_string(ts));
 		if (strcmp(ch->status, "closed") == 0)
 			json_object_set_new(in->doc, "resolution",
 			    json_string(ch->resolution));
@@ -1525,7 +1528,8 @@ incident_change(struct incident_mgr *m, const char *id,
 		    strcmp(ch->status, "closed") == 0 ? ch->resolution : "",
 		    strcmp(ch->status, "closed") == 0 ? ")" : "");
 		if (ch->note != NULL)
-			inc_timeline(m, in, now, "comment", who, "%s", ch->note);
+			inc_timeline(m, in, now, "comment", who, "%s",
+			    ch->note);
 	} else if (strcmp(ch->op, "note") == 0 && ch->note != NULL) {
 		inc_timeline(m, in, now, "comment", who, "%s", ch->note);
 	} else if (strcmp(ch->op, "assign") == 0 && ch->note != NULL) {

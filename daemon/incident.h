@@ -73,7 +73,8 @@ void		 incident_close(struct incident_mgr *);
 /* Swap the enricher (reload); the manager does not own it. */
 void		 incident_set_enrich(struct incident_mgr *, struct enrich *);
 /* Follow a reloaded config (idle, throttle, caps...). */
-void		 incident_set_conf(struct incident_mgr *, const struct config *);
+void		 incident_set_conf(struct incident_mgr *,
+		    const struct config *);
 
 /*
  * Fold an alert of rule r, described by rec, into its incident.  ref

@@ -19,8 +19,8 @@
 
 #define KTAB_CHUNK	1024
 #define KTAB_NONE	UINT32_MAX
-#define KTAB_SAMPLE	8		/* untouched entries offered to victim */
-#define KTAB_SCAN	64		/* entries the hand passes per eviction */
+#define KTAB_SAMPLE	8		/* entries offered to victim */
+#define KTAB_SCAN	64		/* entries passed per eviction */
 #define KTAB_SWEEP	8		/* free slots ktab_sweep passes over */
 
 struct ktab_hdr {

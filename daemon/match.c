@@ -446,7 +446,7 @@ mp_compile(struct match_plan *mp, struct mp_dataset *d, struct mp_field *fe)
 	hs_error_t		 rc;
 
 	while (fe->npats > 0) {
-		/* Pattern ids are indexes into ids[] (NULL would make all 0). */
+		/* Pattern ids index ids[] (NULL would make them all 0). */
 		if ((seq = calloc(fe->npats, sizeof *seq)) == NULL)
 			fatal("calloc");
 		for (i = 0; i < fe->npats; i++)
@@ -710,7 +710,8 @@ match_plan_run(struct ruleset *rs, const struct record *rec,
 				sc.cand = cand;
 				sc.ids = fe->ids;
 				if (hs_scan(fe->db, v.p, (unsigned int)v.len, 0,
-				    mp->scratch, mp_on_match, &sc) != HS_SUCCESS)
+				    mp->scratch, mp_on_match, &sc) !=
+				    HS_SUCCESS)
 					for (k = 0; k < d->nwords; k++)
 						cand[k] |= fe->hs_rules[k];
 			}

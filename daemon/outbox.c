@@ -495,12 +495,8 @@ outbox_start(struct outbox_out *oo, int64_t now)
 		busy[k] = oo->jobs[k]->sj.incident_id;
 	if ((job = calloc(1, sizeof *job)) == NULL)
 		fatal("calloc");
-	if (store_begin(ob->st) != 0)
-		rc = -1;
-	else
-		rc = store_outbox_next(ob->st, oo->out->name, now,
-		    ob->committed, busy, oo->njobs, oo->out->ops->coalesce,
-		    &job->sj);
+	rc = store_outbox_next(ob->st, oo->out->name, now, ob->committed,
+	    busy, oo->njobs, oo->out->ops->coalesce, &job->sj);
 	if (rc != 1) {
 		free(job);
 		return false;

@@ -202,7 +202,8 @@ mail_body(struct mail_buf *b, json_t *rec, bool ja)
 	mail_add(b, ja ? "\n対応経過:\n" : "\nTimeline:\n");
 	json_array_foreach(json_object_get(rec, "timeline"), i, v)
 		mail_add(b, "  %s [%s] %s: %s\n", mail_str(v, "ts"),
-		    mail_str(v, "kind"), mail_str(v, "by"), mail_str(v, "text"));
+		    mail_str(v, "kind"), mail_str(v, "by"),
+		    mail_str(v, "text"));
 	mail_add(b, ja ? "\n該当ログ (抜粋):\n" : "\nEvidence (samples):\n");
 	json_array_foreach(json_object_get(json_object_get(rec, "evidence"),
 	    "samples"), i, v)

@@ -210,7 +210,7 @@ sl_connect(struct output_sl *o)
 		    ai->ai_protocol);
 		if (fd == -1)
 			continue;
-		/* Loopback or LAN: a short blocking connect, then non-blocking. */
+		/* Loopback or LAN: a short blocking connect. */
 		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
 			break;
 		err = errno;

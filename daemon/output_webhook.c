@@ -173,7 +173,8 @@ wh_write(char *p, size_t size, size_t n, void *arg)
 
 	take = r->alen + len > WH_MAX_BODY ? WH_MAX_BODY - r->alen : len;
 	if (take > 0) {
-		if ((r->answer = realloc(r->answer, r->alen + take + 1)) == NULL)
+		r->answer = realloc(r->answer, r->alen + take + 1);
+		if (r->answer == NULL)
 			fatal("realloc");
 		memcpy(r->answer + r->alen, p, take);
 		r->alen += take;
@@ -217,7 +218,8 @@ wh_thehive_alert(struct output_wh *o, json_t *rec, bool create)
 	    json_string_value(json_object_get(rec, "category"))));
 	if ((s = json_string_value(json_object_get(cls, "rsit"))) != NULL)
 		json_array_append_new(tags, json_sprintf("rsit:%s", s));
-	if ((s = json_string_value(json_object_get(cls, "jp_category"))) != NULL)
+	s = json_string_value(json_object_get(cls, "jp_category"));
+	if (s != NULL)
 		json_array_append_new(tags, json_sprintf("jp:%s", s));
 	json_array_foreach(json_object_get(rec, "attack"), i, v)
 		json_array_append_new(tags, json_sprintf("attack:%s",

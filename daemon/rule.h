@@ -66,7 +66,7 @@ struct rule_list {
 	enum rule_list_kind kind;
 	bool		 nocase;	/* strings: compare ASCII case-blind */
 	struct cidr_set	 cidrs;		/* LIST_IP */
-	char		**strs;		/* LIST_DOMAIN, LIST_STRING: a hash set */
+	char		**strs;		/* domains, strings: a hash set */
 	uint32_t	*lens;
 	size_t		 nslots;	/* power of two */
 	size_t		 nstrs;
@@ -171,7 +171,7 @@ struct rule {
 	size_t		 nsamples;
 	char		*file;
 	int		 lineno;
-	uint64_t	 fingerprint;	/* of the rule's text: reload keeps state */
+	uint64_t	 fingerprint;	/* of its text: reload keeps state */
 
 	enum rule_kind	 kind;
 	bool		 alert;		/* false: a building block, no alert */
@@ -185,7 +185,7 @@ struct rule {
 	struct rule	**dependents;	/* correlations fed by this rule */
 	size_t		 ndependents;
 	size_t		 index;		/* in ruleset->v */
-	uint64_t	 gen;		/* record generation last fed (detect.c) */
+	uint64_t	 gen;		/* record last fed (detect.c) */
 
 	void		*state;		/* correlation or detector state */
 	void		*sup_state;	/* suppression table */

@@ -411,8 +411,10 @@ scan_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	c = &ss->conf;
 	/* Scope: from the internal networks, else from network.direction. */
 	if (rs->roles[ROLE_INTERNAL].n > 0) {
-		in_src = cidr_set_contains(&rs->roles[ROLE_INTERNAL], &rec->src);
-		in_dst = cidr_set_contains(&rs->roles[ROLE_INTERNAL], &rec->dst);
+		const struct cidr_set	*in = &rs->roles[ROLE_INTERNAL];
+
+		in_src = cidr_set_contains(in, &rec->src);
+		in_dst = cidr_set_contains(in, &rec->dst);
 	} else {
 		dir = record_get(rec, RF_NETWORK_DIRECTION);
 		in_src = span_eq(dir, "internal") || span_eq(dir, "outbound");

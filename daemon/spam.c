@@ -42,7 +42,7 @@ struct spam_sender {
 	uint32_t	dsi;
 	uint32_t	rcpt_off;	/* byte offsets of the two sets */
 	uint32_t	dom_off;
-	char		sets[];
+	uint64_t	sets[];		/* two struct dset, 8-aligned */
 };
 
 struct spam_state {
@@ -201,9 +201,10 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (isnew) {
 		s->rcpt_off = 0;
 		s->dom_off = (uint32_t)dset_size(ss->rcpt_slots);
-		dset_init((struct dset *)(s->sets + s->rcpt_off),
+		dset_init((struct dset *)((char *)s->sets + s->rcpt_off),
 		    ss->rcpt_slots);
-		dset_init((struct dset *)(s->sets + s->dom_off), ss->dom_slots);
+		dset_init((struct dset *)((char *)s->sets + s->dom_off),
+		    ss->dom_slots);
 	}
 	if (t > s->last_us)
 		s->last_us = t;
@@ -222,10 +223,10 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	at = memrchr(to.p, '@', to.len);
 	dom = at != NULL ? (struct span){ at + 1, (size_t)(to.p + to.len -
 	    at - 1) } : to;
-	nr = dset_add((struct dset *)(s->sets + s->rcpt_off),
+	nr = dset_add((struct dset *)((char *)s->sets + s->rcpt_off),
 	    rule_hash(rs->seed, to.p, to.len), t, s->last_us -
 	    ss->conf.window_us, ss->conf.recipients, &r->dropped);
-	nd = dset_add((struct dset *)(s->sets + s->dom_off),
+	nd = dset_add((struct dset *)((char *)s->sets + s->dom_off),
 	    rule_hash(rs->seed, dom.p, dom.len), t, s->last_us -
 	    ss->conf.window_us, ss->conf.domains, &r->dropped);
 	sent = spam_sum(s->sent);

@@ -28,7 +28,7 @@
 #include "store.h"
 
 #define STORE_SCHEMA	1
-#define STORE_BUSY_MS	5000
+#define STORE_BUSY_MS	10000
 #define STORE_LIST_MAX	100000		/* rows one list returns at most */
 
 enum store_stmt {
@@ -180,6 +180,8 @@ struct store {
 	int		 data_version;
 };
 
+int	store_begin(struct store *);
+
 /* Report a database error in *cause and return -1. */
 static int
 store_fail(sqlite3 *db, const char *path, const char *what, char **cause)
@@ -242,12 +244,17 @@ store_col_text(sqlite3_stmt *stmt, int i)
 	return s;
 }
 
-/* Run a statement that returns no rows; 0 or -1. */
+/* Run a statement that writes (in the batch) and returns no rows; 0/-1. */
 static int
 store_run(struct store *st, sqlite3_stmt *stmt, const char *what)
 {
 	int	rc;
 
+	/* Every write joins the batch; reads never hold a lock. */
+	if (!st->txn && store_begin(st) != 0) {
+		sqlite3_reset(stmt);
+		return -1;
+	}
 	rc = sqlite3_step(stmt);
 	sqlite3_reset(stmt);
 	if (rc != SQLITE_DONE)
@@ -301,7 +308,8 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!st->rdonly) {
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA synchronous=FULL;", NULL, NULL, &err) != SQLITE_OK ||
+		    "PRAGMA synchronous=FULL;", NULL, NULL,
+		    &err) != SQLITE_OK ||
 		    sqlite3_exec(st->db, store_schema, NULL, NULL,
 		    &err) != SQLITE_OK) {
 			if (asprintf(cause, "%s: %s", st->path,
@@ -791,7 +799,7 @@ store_publish(struct store *st, const char *id, int64_t revision,
 	if (store_run(st, stmt, "revision") != 0)
 		return -1;
 	for (i = 0; i < noutputs; i++) {
-		/* Stable over retries and restarts: who, what, which revision. */
+		/* Stable over retries and restarts: which revision. */
 		if (asprintf(&idem, "%s.r%lld", id, (long long)revision) == -1)
 			fatal("asprintf");
 		if ((stmt = store_stmt(st, SS_OB_ADD)) == NULL) {

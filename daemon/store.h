@@ -41,7 +41,8 @@ struct store_incident {
 	int64_t		 updated_at;
 	char		*title;
 	char		*doc;		/* whole record (JSON); NULL in lists */
-	char		*state;		/* the manager's own (JSON); NULL in lists */
+	/* the manager's own (JSON); NULL in lists */
+	char		*state;
 };
 
 /* One outbox row: a revision of an incident that an output still owes. */
@@ -50,12 +51,14 @@ struct store_job {
 	char		*output;
 	char		*incident_id;
 	int64_t		 revision;
-	char		*idem;		/* idempotency key, stable over retries */
+	/* idempotency key, stable over retries */
+	char		*idem;
 	int64_t		 created;
 	int64_t		 attempts;
 	int64_t		 next_at;
 	char		*doc;		/* the record of that revision */
-	char		*remote_id;	/* what the receiver called it, or NULL */
+	/* what the receiver called it, or NULL */
+	char		*remote_id;
 	int64_t		 first_rev;	/* first revision it took, or 0 */
 };
 
@@ -187,10 +190,12 @@ int		 store_remote(struct store *, const char *output,
 		    const char *id, int64_t *revision, char **remote_id);
 
 /* Leave a change for the owner; its row id or -1. */
-int64_t		 store_change_add(struct store *, const struct store_change *);
+int64_t		 store_change_add(struct store *,
+		    const struct store_change *);
 /* The oldest unapplied change: 1 found, 0 none, -1 error. */
 int		 store_change_next(struct store *, struct store_change *);
-int		 store_change_done(struct store *, int64_t id, const char *result);
+int		 store_change_done(struct store *, int64_t id,
+		    const char *result);
 /* The result of change id: 1 applied (*result set), 0 pending, -1. */
 int		 store_change_result(struct store *, int64_t id, char **result);
 void		 store_change_clear(struct store_change *);

@@ -188,7 +188,8 @@ ctl_incidents_exec(int argc, char **argv)
 	if (json) {
 		a = json_array();
 		for (i = 0; i < n; i++) {
-			o = json_pack("{ss ss ss ss ss sI sI ss}", "id", v[i].id,
+			o = json_pack("{ss ss ss ss ss sI sI ss}", "id",
+			    v[i].id,
 			    "category", v[i].category != NULL ?
 			    v[i].category : "", "severity", v[i].severity !=
 			    NULL ? v[i].severity : "", "status", v[i].status !=
@@ -286,8 +287,8 @@ ctl_show(json_t *doc, struct store *st)
 	    json_object_get(ev, "samples")), (long long)json_integer_value(
 	    json_object_get(ev, "omitted")));
 	json_array_foreach(json_object_get(ev, "samples"), i, v)
-		printf("    %s %s\n", ctl_j(v, "ts"), ctl_term(ctl_j(v, "raw"), e,
-		    sizeof e));
+		printf("    %s %s\n", ctl_j(v, "ts"), ctl_term(ctl_j(v,
+		    "raw"), e, sizeof e));
 	json_array_foreach(json_object_get(ev, "refs"), i, v) {
 		printf("    ref %s offset %lld length %lld", ctl_term(ctl_j(v,
 		    "source"), e, 64), (long long)json_integer_value(
@@ -382,7 +383,7 @@ ctl_change(const char *id, const char *op, const char *status,
 		goto out;
 	}
 	free(doc);
-	if ((cid = store_change_add(st, &sc)) == -1) {
+	if ((cid = store_change_add(st, &sc)) == -1 || store_commit(st) != 0) {
 		fprintf(stderr, "keibictl: %s: the change could not be "
 		    "recorded\n", store_path(st));
 		goto out;

@@ -151,8 +151,10 @@ rep_svg(struct rep *r, const int64_t *t, size_t n)
 	    "fill=\"#f7f7f7\"/><line x1=\"20\" y1=\"60\" x2=\"740\" y2=\"60\" "
 	    "stroke=\"#333\"/>\n");
 	for (i = 0; i < n; i++) {
-		x = 20 + (span > 0 ? 720.0 * (double)(t[i] - t[0]) / span : 360);
-		fprintf(r->f, "<line x1=\"%.1f\" y1=\"25\" x2=\"%.1f\" y2=\"60\" "
+		x = 20 + (span > 0 ? 720.0 * (double)(t[i] - t[0]) / span :
+		    360);
+		fprintf(r->f, "<line x1=\"%.1f\" y1=\"25\" x2=\"%.1f\" "
+		    "y2=\"60\" "
 		    "stroke=\"#c0392b\" stroke-width=\"2\"/>\n", x, x);
 	}
 	tt = (time_t)t[0];
@@ -237,7 +239,8 @@ rep_write(struct rep *r, const struct config *conf, struct store *st,
 	rep_item(r, "RSIT 分類", "RSIT class", ctl_j(cls, "rsit"));
 	buf[0] = '\0';
 	json_array_foreach(json_object_get(doc, "attack"), i, v) {
-		if (strlen(buf) + strlen(json_string_value(v)) + 3 < sizeof buf) {
+		if (strlen(buf) + strlen(json_string_value(v)) + 3 <
+		    sizeof buf) {
 			n = strlen(buf);
 			snprintf(buf + n, sizeof buf - n, "%s%s", i > 0 ?
 			    ", " : "", json_string_value(v));

@@ -330,7 +330,8 @@ ctl_test_exec(int argc, char **argv)
 	struct cidr_set		 internal;
 	struct parser_opts	 po;
 	struct tz		*tz = NULL;
-	const char		*pname = NULL, *zone = NULL, *internal_arg = NULL;
+	const char		*pname = NULL, *zone = NULL;
+	const char		*internal_arg = NULL;
 	const char		*tzcause;
 	char			*cause, **rules, **logs;
 	size_t			 nrules = 0, nlogs = 0, fail, j;

@@ -6,8 +6,9 @@
  * most fully wins over one that only recognises a syslog header.  After
  * AUTO_DECIDE non-empty lines (AUTO_EARLY when one parser read every
  * line best) it keeps the leader, if any made an event, and frees the
- * others; until then every line is answered with the leader's record.  It keeps checking: when the chosen parser has made no
- * event of AUTO_RECHECK lines in a row, the candidates run again for
+ * others; until then every line is answered with the leader's record.
+ * It keeps checking: when the chosen parser has made no event of
+ * AUTO_RECHECK lines in a row, the candidates run again for
  * AUTO_DECIDE lines, and a parser that then does better takes over with
  * a warning.  The choice and the number of changes are in its stats
  * (format, switches) for keibictl.  Parser states are built only when a

@@ -175,9 +175,7 @@ asa_set_ep(struct record *rec, const struct asa_ep *ep, bool src, bool ports)
 		if (ports)
 			fw_set_port(rec, RF_SOURCE_PORT, ep->port);
 		fw_set_str(rec, RF_OBSERVER_INGRESS_INTERFACE, ep->ifc);
-		if (ep->nat_ip.len > 0 &&
-		    (ep->nat_ip.len != ep->ip.len ||
-		    memcmp(ep->nat_ip.p, ep->ip.p, ep->ip.len) != 0))
+		if (ep->nat_ip.len > 0 && !fw_same(ep->nat_ip, ep->ip))
 			fw_set_ip(rec, RF_SOURCE_NAT_IP, ep->nat_ip);
 	} else {
 		fw_set_ip(rec, RF_DESTINATION_IP, ep->ip);

@@ -9,8 +9,9 @@
  *
  * A line is a FortiGate log when it carries logid= (log_id= in FortiOS
  * 4, whose src=, dst=, src_port=, dst_port=, sent=, rcvd= and status=
- * are read too) and type=; anything else is not an event.  The time is date= and time= in the zone tz=
- * ("-0500") when given, else in the source's zone.  Addresses, ports,
+ * are read too) and type=; anything else is not an event.  The time is
+ * date= and time= in the zone tz= ("-0500") when given, else in the
+ * source's zone.  Addresses, ports,
  * NAT (transip), bytes (sentbyte/rcvdbyte), duration, policy, service,
  * application, interfaces, user (user=, or the VPN user of remip=),
  * URL (hostname= and url=) become the event's fields; event.action is

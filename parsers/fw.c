@@ -77,6 +77,7 @@ fw_key_hash(const char *p, size_t len)
 	    FW_KIDX;
 }
 
+/* A new state of size bytes with its key index; NULL without memory. */
 void *
 fw_state_new(const struct parser_opts *opts, size_t size,
     const struct fw_key *keys, size_t n)
@@ -105,12 +106,14 @@ fw_state_new(const struct parser_opts *opts, size_t size,
 	return st;
 }
 
+/* Free a state; accepts NULL. */
 void
 fw_state_free(void *state)
 {
 	free(state);
 }
 
+/* The counters of a state; owned by it. */
 const struct parser_stats *
 fw_stats(void *state)
 {
@@ -119,6 +122,7 @@ fw_stats(void *state)
 	return &st->stats;
 }
 
+/* Set the year-inference reference time (0: the clock). */
 void
 fw_set_ref(void *state, int64_t ref_us)
 {
@@ -127,12 +131,14 @@ fw_set_ref(void *state, int64_t ref_us)
 	st->ctx.ref_us = ref_us;
 }
 
+/* Start a line: the scratch of the last one is free again. */
 void
 fw_begin(struct fw_state *st)
 {
 	st->used = 0;
 }
 
+/* Count rc in the stats and return it. */
 int
 fw_count(struct fw_state *st, int rc)
 {
@@ -145,6 +151,7 @@ fw_count(struct fw_state *st, int rc)
 	return rc;
 }
 
+/* Skip spaces at the cursor. */
 void
 fw_skip_sp(struct fw_cur *c)
 {
@@ -152,6 +159,7 @@ fw_skip_sp(struct fw_cur *c)
 		c->p++;
 }
 
+/* Consume the literal s at the cursor; false if it is not there. */
 bool
 fw_lit(struct fw_cur *c, const char *s, size_t n)
 {
@@ -161,6 +169,7 @@ fw_lit(struct fw_cur *c, const char *s, size_t n)
 	return true;
 }
 
+/* The next space-delimited token; false at the end. */
 bool
 fw_word(struct fw_cur *c, struct span *out)
 {
@@ -177,6 +186,7 @@ fw_word(struct fw_cur *c, struct span *out)
 	return true;
 }
 
+/* The text up to ch, consuming ch; false if ch is absent. */
 bool
 fw_until(struct fw_cur *c, char ch, struct span *out)
 {
@@ -191,6 +201,7 @@ fw_until(struct fw_cur *c, char ch, struct span *out)
 	return true;
 }
 
+/* Move past the next s; false (cursor unmoved) if there is none. */
 bool
 fw_find(struct fw_cur *c, const char *s, size_t n)
 {
@@ -203,6 +214,14 @@ fw_find(struct fw_cur *c, const char *s, size_t n)
 	return true;
 }
 
+/* True if a and b hold the same bytes. */
+bool
+fw_same(struct span a, struct span b)
+{
+	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
+}
+
+/* s without surrounding blanks and line ends. */
 struct span
 fw_trim(struct span s)
 {
@@ -217,6 +236,7 @@ fw_trim(struct span s)
 	return s;
 }
 
+/* True if s is lit, ASCII case ignored. */
 bool
 fw_ieq(struct span s, const char *lit)
 {
@@ -228,6 +248,7 @@ fw_ieq(struct span s, const char *lit)
 	return lit[i] == '\0';
 }
 
+/* True if s starts with lit, ASCII case ignored. */
 bool
 fw_iprefix(struct span s, const char *lit)
 {
@@ -239,6 +260,7 @@ fw_iprefix(struct span s, const char *lit)
 	return true;
 }
 
+/* The first lit in s, or NULL. */
 const char *
 fw_memmem(struct span s, const char *lit, size_t n)
 {
@@ -272,6 +294,7 @@ fw_escaped(const char *start, const char *q)
 	return (n & 1) != 0;
 }
 
+/* The next key=value of a space-separated list; false at the end. */
 bool
 fw_kv_next(struct fw_cur *c, struct span *key, struct span *val)
 {
@@ -330,6 +353,7 @@ fw_kv_next(struct fw_cur *c, struct span *key, struct span *val)
 	return true;
 }
 
+/* Split a CEF header into cef; false if p is not one. */
 bool
 fw_cef_parse(const char *p, size_t len, struct cef *cef)
 {
@@ -387,6 +411,7 @@ fw_cef_key_at(const char *p, const char *end)
 	return p > k && p < end && *p == '=';
 }
 
+/* The next key=value of a CEF extension; false at the end. */
 bool
 fw_cef_next(struct fw_cur *c, struct span *key, struct span *val)
 {
@@ -421,6 +446,7 @@ fw_cef_next(struct fw_cur *c, struct span *key, struct span *val)
 	return true;
 }
 
+/* Undo backslash escapes of *v into the scratch; false if full. */
 bool
 fw_unescape(struct fw_state *st, struct span *v)
 {
@@ -446,6 +472,7 @@ fw_unescape(struct fw_state *st, struct span *v)
 	return true;
 }
 
+/* @timestamp from a CEF rt= value; false if it is not a time. */
 bool
 fw_cef_time(struct fw_state *st, struct record *rec, struct span v)
 {
@@ -458,6 +485,8 @@ fw_cef_time(struct fw_state *st, struct record *rec, struct span v)
 		/* Milliseconds since the epoch (seconds if short). */
 		if (v.len <= 10)
 			ms *= 1000;
+		if (ms > 100000000000000ULL)	/* past the year 5000 */
+			return false;
 		rec->ts_us = (int64_t)ms * 1000;
 		rec->tz_off = 0;
 		rec->ts_digits = 3;
@@ -476,6 +505,7 @@ fw_cef_time(struct fw_state *st, struct record *rec, struct span v)
 	return true;
 }
 
+/* Where a CEF header starts in line; NULL if nowhere. */
 const char *
 fw_cef_find(const char *line, size_t len)
 {
@@ -489,6 +519,7 @@ fw_cef_find(const char *line, size_t len)
 	return NULL;
 }
 
+/* Order of key tables: by length, then bytes. */
 int
 fw_key_cmp(const struct fw_key *a, const struct fw_key *b)
 {
@@ -497,6 +528,7 @@ fw_key_cmp(const struct fw_key *a, const struct fw_key *b)
 	return memcmp(a->key, b->key, a->len);
 }
 
+/* Binary search of k in a sorted key table; 0 if absent. */
 int
 fw_key_lookup(const struct fw_key *tab, size_t n, struct span k)
 {
@@ -523,6 +555,7 @@ fw_key_lookup(const struct fw_key *tab, size_t n, struct span k)
 	return 0;
 }
 
+/* The id of k through the state's key index; 0 if absent. */
 int
 fw_key_find(const struct fw_state *st, struct span k)
 {
@@ -537,6 +570,7 @@ fw_key_find(const struct fw_state *st, struct span k)
 	return e->len == k.len && memcmp(e->key, k.p, k.len) == 0 ? e->id : 0;
 }
 
+/* s lowercased into the scratch; false if it does not fit. */
 bool
 fw_lower(struct fw_state *st, struct span s, struct span *out)
 {
@@ -552,6 +586,7 @@ fw_lower(struct fw_state *st, struct span s, struct span *out)
 	return true;
 }
 
+/* v in decimal into the scratch; false if it does not fit. */
 bool
 fw_u64(struct fw_state *st, uint64_t v, struct span *out)
 {
@@ -571,6 +606,7 @@ fw_u64(struct fw_state *st, uint64_t v, struct span *out)
 	return true;
 }
 
+/* True if s is an IPv4 or IPv6 address. */
 bool
 fw_ip_ok(struct span s)
 {
@@ -579,6 +615,7 @@ fw_ip_ok(struct span s)
 	return s.len > 0 && netaddr_parse(&a, s.p, s.len) == 0;
 }
 
+/* True if s is a port number. */
 bool
 fw_port_ok(struct span s)
 {
@@ -587,6 +624,7 @@ fw_port_ok(struct span s)
 	return s.len <= 5 && span_to_u64(s, &v) && v <= 65535;
 }
 
+/* True if s is a decimal number. */
 bool
 fw_num_ok(struct span s)
 {
@@ -595,6 +633,7 @@ fw_num_ok(struct span s)
 	return span_to_u64(s, &v);
 }
 
+/* Set an address field if s parses; true if it was set. */
 bool
 fw_set_ip(struct record *rec, enum rf rf, struct span s)
 {
@@ -610,6 +649,7 @@ fw_set_ip(struct record *rec, enum rf rf, struct span s)
 	return true;
 }
 
+/* Set a port field if s is a port; true if it was set. */
 bool
 fw_set_port(struct record *rec, enum rf rf, struct span s)
 {
@@ -619,6 +659,7 @@ fw_set_port(struct record *rec, enum rf rf, struct span s)
 	return true;
 }
 
+/* Set a numeric field if s is a number; true if it was set. */
 bool
 fw_set_num(struct record *rec, enum rf rf, struct span s)
 {
@@ -628,6 +669,7 @@ fw_set_num(struct record *rec, enum rf rf, struct span s)
 	return true;
 }
 
+/* Set a string field unless s names no value. */
 void
 fw_set_str(struct record *rec, enum rf rf, struct span s)
 {
@@ -640,6 +682,7 @@ fw_set_str(struct record *rec, enum rf rf, struct span s)
 	record_set(rec, rf, s.p, s.len);
 }
 
+/* Set network.transport from a name or IANA number. */
 void
 fw_set_transport(struct fw_state *st, struct record *rec, struct span s)
 {
@@ -675,6 +718,7 @@ fw_set_transport(struct fw_state *st, struct record *rec, struct span s)
 		record_set(rec, RF_NETWORK_TRANSPORT, out.p, out.len);
 }
 
+/* FW_ALLOWED, FW_DENIED or 0 for a vendor action word. */
 int
 fw_verdict(struct span s)
 {
@@ -695,6 +739,7 @@ fw_verdict(struct span s)
 	return 0;
 }
 
+/* Set event.type from a verdict class. */
 void
 fw_set_type(struct record *rec, int cls)
 {
@@ -704,6 +749,7 @@ fw_set_type(struct record *rec, int cls)
 		record_set_lit(rec, RF_EVENT_TYPE, "denied");
 }
 
+/* Set event.action (lowercased) and event.type; the class. */
 int
 fw_set_action(struct fw_state *st, struct record *rec, struct span s)
 {
@@ -719,6 +765,7 @@ fw_set_action(struct fw_state *st, struct record *rec, struct span s)
 	return cls;
 }
 
+/* Set event.duration in nanoseconds. */
 void
 fw_set_duration(struct fw_state *st, struct record *rec, uint64_t s,
     uint64_t us)
@@ -731,6 +778,7 @@ fw_set_duration(struct fw_state *st, struct record *rec, uint64_t s,
 		record_set(rec, RF_EVENT_DURATION, out.p, out.len);
 }
 
+/* Set url.original, and url.domain when a host is certain. */
 void
 fw_set_url(struct record *rec, struct span s)
 {
@@ -778,6 +826,7 @@ fw_digits(const char *p, size_t n)
 	return v;
 }
 
+/* Read a YYYY-MM-DD or YYYY/MM/DD date; false if not one. */
 bool
 fw_date(struct span s, int *y, int *m, int *d)
 {
@@ -790,6 +839,7 @@ fw_date(struct span s, int *y, int *m, int *d)
 	return *y >= 1970 && *m >= 1 && *m <= 12 && *d >= 1 && *d <= 31;
 }
 
+/* Read hh:mm:ss[.frac]; false if not one. */
 bool
 fw_clock(struct span s, int *h, int *mi, int *sec, int64_t *us,
     uint8_t *digits)
@@ -823,6 +873,7 @@ fw_clock(struct span s, int *h, int *mi, int *sec, int64_t *us,
 	return true;
 }
 
+/* Read an offset or zone abbreviation; false if unknown. */
 bool
 fw_zone(struct span s, int32_t *off)
 {
@@ -852,6 +903,7 @@ fw_zone(struct span s, int32_t *off)
 	return false;
 }
 
+/* Set @timestamp from a civil time in off, or the state's zone. */
 void
 fw_set_time(struct fw_state *st, struct record *rec, int y, int m, int d,
     int h, int mi, int s, int64_t us, uint8_t digits, const int32_t *off)
@@ -871,6 +923,7 @@ fw_set_time(struct fw_state *st, struct record *rec, int y, int m, int d,
 	rec->has_ts = true;
 }
 
+/* Set @timestamp from seconds since the epoch. */
 void
 fw_set_epoch(struct record *rec, int64_t secs)
 {
@@ -880,6 +933,7 @@ fw_set_epoch(struct record *rec, int64_t secs)
 	rec->has_ts = true;
 }
 
+/* Read "Mmm dd [yyyy ]hh:mm:ss" at the cursor into @timestamp. */
 bool
 fw_bsd_time(struct fw_state *st, struct fw_cur *c, struct record *rec)
 {

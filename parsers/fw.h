@@ -93,6 +93,8 @@ bool	 fw_until(struct fw_cur *, char c, struct span *out);
 /* Find s (n bytes) in the rest of the cursor; position after it. */
 bool	 fw_find(struct fw_cur *, const char *s, size_t n);
 
+/* True if a and b hold the same bytes (unset spans are empty). */
+bool	 fw_same(struct span a, struct span b);
 /* Trim spaces, tabs and CR/LF at both ends of s. */
 struct span fw_trim(struct span);
 /* True if s equals lit ignoring ASCII case. */

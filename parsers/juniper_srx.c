@@ -107,8 +107,7 @@ srx_sd(struct srx_state *st, struct record *rec, struct fw_cur *c,
 	fw_set_port(rec, RF_SOURCE_PORT, v[SK_SPORT]);
 	fw_set_ip(rec, RF_DESTINATION_IP, v[SK_DST]);
 	fw_set_port(rec, RF_DESTINATION_PORT, v[SK_DPORT]);
-	if (v[SK_NATSRC].len != v[SK_SRC].len ||
-	    memcmp(v[SK_NATSRC].p, v[SK_SRC].p, v[SK_SRC].len) != 0)
+	if (!fw_same(v[SK_NATSRC], v[SK_SRC]))
 		fw_set_ip(rec, RF_SOURCE_NAT_IP, v[SK_NATSRC]);
 	if (v[SK_PROTO].len > 0)
 		fw_set_transport(&st->fw, rec, v[SK_PROTO]);
@@ -217,9 +216,8 @@ srx_plain(struct srx_state *st, struct record *rec, struct span name,
 		return;
 	}
 	/* The NAT pair, then rule names up to the protocol number. */
-	if (srx_pair(&c, &a, &p, &w, &q) && (a.len != record_get(rec,
-	    RF_SOURCE_IP).len || memcmp(a.p, record_get(rec, RF_SOURCE_IP).p,
-	    a.len) != 0))
+	if (srx_pair(&c, &a, &p, &w, &q) &&
+	    !fw_same(a, record_get(rec, RF_SOURCE_IP)))
 		fw_set_ip(rec, RF_SOURCE_NAT_IP, a);
 	while (fw_word(&c, &w)) {
 		if (w.len <= 3 && fw_num_ok(w)) {

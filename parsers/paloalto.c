@@ -134,8 +134,7 @@ pan_session(struct pan_state *st, struct record *rec, struct span *f,
 	fw_set_ip(rec, RF_SOURCE_IP, f[PF_SRC]);
 	fw_set_ip(rec, RF_DESTINATION_IP, f[PF_DST]);
 	if (!span_eq(f[PF_NATSRC], "0.0.0.0") &&
-	    (f[PF_NATSRC].len != f[PF_SRC].len ||
-	    memcmp(f[PF_NATSRC].p, f[PF_SRC].p, f[PF_SRC].len) != 0))
+	    !fw_same(f[PF_NATSRC], f[PF_SRC]))
 		fw_set_ip(rec, RF_SOURCE_NAT_IP, f[PF_NATSRC]);
 	fw_set_str(rec, RF_RULE_NAME, f[PF_RULE]);
 	fw_set_str(rec, RF_USER_NAME, f[PF_SRCUSER]);

@@ -151,7 +151,8 @@ sw_parse_line(struct sw_state *st, const char *line, size_t len,
 	sw_endpoint(rec, v[WK_DST], v[WK_DSTV6], false);
 	/* proto=tcp/443, proto=udp/dns, proto=icmp */
 	proto = v[WK_PROTO];
-	if ((slash = memchr(proto.p, '/', proto.len)) != NULL) {
+	if (proto.len > 0 &&
+	    (slash = memchr(proto.p, '/', proto.len)) != NULL) {
 		port.p = slash + 1;
 		port.len = (size_t)(proto.p + proto.len - port.p);
 		proto.len = (size_t)(slash - proto.p);

@@ -112,7 +112,7 @@ corpus_path(char *buf, size_t size, const char *a, const char *b,
 		fatalx("path too long: %s%s%s", a, b, c);
 }
 
-/* --- bookkeeping ------------------------------------------------------ */
+/* --- bookkeeping ------------------------------------------------------- */
 
 /* The reason a sample (key NULL) or a field of line is left out; NULL. */
 static const char *
@@ -224,7 +224,7 @@ corpus_compare_json(struct corpus_run *r, const struct corpus_map *m,
 	corpus_compare(r, m, val);
 }
 
-/* --- comparing -------------------------------------------------------- */
+/* --- comparing --------------------------------------------------------- */
 
 /* Lowercase ASCII copy of s into buf. */
 static void
@@ -574,7 +574,7 @@ corpus_compare(struct corpus_run *r, const struct corpus_map *m,
 		corpus_mismatch(r, m->key, want, got);
 }
 
-/* --- reading files ------------------------------------------------------ */
+/* --- reading files ----------------------------------------------------- */
 
 /* Read the lines of path (gzip or not) into an array; NULL on error. */
 static char **
@@ -687,7 +687,7 @@ corpus_endswith(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* --- the readers ---------------------------------------------------------- */
+/* --- the readers ------------------------------------------------------- */
 
 /* Raw lines: every non-empty one must (or must not) be an event. */
 static int
@@ -1473,7 +1473,7 @@ corpus_grok_file(struct corpus_run *r, const char *path)
 	return rc;
 }
 
-/* --- products -------------------------------------------------------------- */
+/* --- products ---------------------------------------------------------- */
 
 /* The override of file rel of product p; NULL if none. */
 static const struct corpus_override *
@@ -1616,6 +1616,7 @@ corpus_aux(const char *name)
 	    strcmp(name, "scenario.assert") == 0 ||
 	    strcmp(name, "parser.assert") == 0 ||
 	    strcmp(name, "LICENSE") == 0 ||
+	    strcmp(name, "README.md") == 0 ||
 	    corpus_endswith(name, "-expected.json") ||
 	    corpus_endswith(name, "_expected.json") ||
 	    corpus_endswith(name, "_parsed") ||
@@ -1820,6 +1821,7 @@ corpus_pct(unsigned int a, unsigned int b)
 	return b == 0 ? 100.0 : 100.0 * a / b;
 }
 
+/* Run every product of the corpora in argv[1]; 0 if all claimed pass. */
 int
 main(int argc, char **argv)
 {

@@ -254,7 +254,7 @@ static const struct corpus_exclude sophos_proxy_excludes[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
-/* --- firewall: netfilter (the iptables parser) ---------------------------- */
+/* --- firewall: netfilter (the iptables parser) ------------------------- */
 
 static const struct corpus_map iptables_crowdsec[] = {
 	{ "src_ip", RF_SOURCE_IP, CMP_IP },
@@ -371,7 +371,7 @@ static const struct corpus_override squid_overrides[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
-/* --- mail ---------------------------------------------------------------- */
+/* --- mail -------------------------------------------------------------- */
 
 static const struct corpus_maps postfix_maps = {
 	.failjson = (const struct corpus_map[]){
@@ -460,7 +460,7 @@ static const struct corpus_override postfix_overrides[] = {
 	{ NULL, 0, NULL, NULL, NULL }
 };
 
-/* --- shared maps ------------------------------------------------------------ */
+/* --- shared maps ------------------------------------------------------- */
 
 /* fail2ban: the offending address, the user, the local time. */
 static const struct corpus_map fail2ban_map[] = {
@@ -520,7 +520,7 @@ static const struct corpus_exclude haproxy_excludes[] = {
 	{ NULL, 0, NULL, NULL }
 };
 
-/* --- mail: the other MTAs and IMAP/POP servers ---------------------------- */
+/* --- mail: the other MTAs and IMAP/POP servers ------------------------- */
 
 static const struct corpus_maps exim_maps = {
 	.crowdsec = (const struct corpus_map[]){
@@ -591,7 +591,7 @@ static const struct corpus_maps exchange_maps = {
 	},
 };
 
-/* --- flows ------------------------------------------------------------------ */
+/* --- flows ------------------------------------------------------------- */
 
 static const struct corpus_exclude zeek_excludes[] = {
 	{ "metron/BroExampleOutput", 16, "ip_src_addr", "files.log: Metron "
@@ -625,7 +625,7 @@ static const struct corpus_maps zeek_maps = {
 	},
 };
 
-/* --- the table ------------------------------------------------------------ */
+/* --- the table --------------------------------------------------------- */
 
 const struct corpus_product corpus_products[] = {
 	{ "firewall/checkpoint", "checkpoint", NULL, NULL, NULL },

@@ -36,6 +36,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if ((rs == NULL) == (cause == NULL))
 		abort();
 	if (rs != NULL) {
+		memset(&rec, 0, sizeof rec);
 		record_reset(&rec);
 		rec.has_ts = true;
 		rec.ts_us = 1795219200LL * 1000000;

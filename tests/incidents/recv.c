@@ -213,7 +213,8 @@ serve_http(int c, unsigned int *n)
 		word = next_word();
 		body = "{}";
 		if (strcmp(word, "close") == 0) {
-			snprintf(line, sizeof line, "%u %s %s close %s %s\n", *n,
+			snprintf(line, sizeof line, "%u %s %s close %s %s\n",
+			    *n,
 			    method, path, id, check_sig(id, ts, sig,
 			    buf + hlen, blen));
 			log_line("log", line, NULL, 0);

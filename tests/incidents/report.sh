@@ -54,7 +54,7 @@ check "close without a resolution is refused" 2 $?
 check "close" 0 $?
 "$ctl" -c "$tmp/keibi.yml" show "$id" >"$tmp/show"
 check "show names who acknowledged" 1 \
-    "$(grep -c "status .*$me .*acknowledged" "$tmp/show")"
+    "$(grep -c "status .*$me .*-> acknowledged" "$tmp/show")"
 check "show has the note" 1 "$(grep -c 'PC taken off the network' "$tmp/show")"
 check "closed incidents leave the open list" 0 \
     "$("$ctl" -c "$tmp/keibi.yml" incidents | grep -c "$id")"
@@ -64,6 +64,17 @@ check "show escapes the hostile line for the terminal" 0 \
 "$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>&1
 check "the close reached the jsonl output" 1 \
     "$(grep "\"id\":\"$id\"" "$tmp/incidents.jsonl" | tail -n 1 | grep -c '"status":"closed","resolution":"true_positive"')"
+
+# While keibid runs it owns the store: the change is left for it to apply.
+"$keibid" -q -c "$tmp/keibi.yml" >"$tmp/service.log" 2>&1 &
+kpid=$!
+sleep 2
+out=$("$ctl" -c "$tmp/keibi.yml" note "$id" "noted while keibid runs")
+check "a running keibid applies a note" "$id: note by $me" "$out"
+kill $kpid
+wait $kpid 2>/dev/null
+check "the live note is in the timeline" 1 \
+    "$("$ctl" -c "$tmp/keibi.yml" show "$id" | grep -c 'noted while keibid runs')"
 
 for lang in ja en; do
 	"$ctl" -c "$tmp/keibi.yml" report "$id" --format md --lang $lang >"$tmp/r.$lang.md"

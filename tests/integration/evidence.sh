@@ -19,6 +19,7 @@ wpid=
 cleanup() {
 	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
 	[ -n "$wpid" ] && kill "$wpid" 2>/dev/null
+	[ -n "${KEIBI_KEEP_TMP:-}" ] && { echo "kept $tmp"; return; }
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -99,6 +100,10 @@ tally() {
 		for (k in c) if (k + 0 < 1 || k + 0 > n) d++
 		print m, d }'
 }
+copytruncate() {	# as logrotate does it: shift the old copy, copy, truncate
+	[ -f fw.log.1 ] && mv -f fw.log.1 fw.log.2
+	cp fw.log fw.log.1 && : >fw.log
+}
 archive_ok() {	# standard tools and keibictl verify on the archive
 	(cd state/evidence && sha256sum --quiet -c SHA256SUMS) >/dev/null 2>&1
 	check "sha256sum -c SHA256SUMS ($1)" 0 $?
@@ -159,13 +164,13 @@ start
 gen $((n + 1)) $((n + 3000)); n=$((n + 3000))
 sleep 1.5
 stop KILL
-cp fw.log fw.log.1 && : >fw.log		# copytruncate while stopped
+copytruncate		# copytruncate while stopped
 gen $((n + 1)) $((n + 500)); n=$((n + 500))
 start
 sleep 1.5
 gen $((n + 1)) $((n + 2000)); n=$((n + 2000))
 sleep 1.5
-cp fw.log fw.log.1 && : >fw.log		# copytruncate while running
+copytruncate		# copytruncate while running
 gen $((n + 1)) $((n + 700)); n=$((n + 700))
 sleep 1.5
 stop TERM
@@ -192,7 +197,7 @@ wpid=$!
 start
 for c in 1 2 3; do
 	sleep 0.7
-	cp fw.log fw.log.1 && : >fw.log
+	copytruncate
 done
 sleep 0.5
 touch stop-writer

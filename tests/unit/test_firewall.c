@@ -414,6 +414,7 @@ test_auto(void **unused)
 	fx_free(fx);
 }
 
+/* Run the tests. */
 int
 main(void)
 {

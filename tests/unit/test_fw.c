@@ -313,6 +313,7 @@ test_scratch(void **unused)
 	fw_state_free(st);
 }
 
+/* Run the tests. */
 int
 main(void)
 {

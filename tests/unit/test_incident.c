@@ -274,11 +274,12 @@ static void
 test_evict(void **state)
 {
 	struct fx		*f = *state;
-	struct rule		*r = mkrule("KB-T-1", "outbound_attack", "high");
+	struct rule		*r;
 	struct incident_stats	 is;
 	char			 src[32], *id;
 	json_t			*d;
 	int			 i;
+	r = mkrule("KB-T-1", "outbound_attack", "high");
 
 	fx_open(f, "incidents: {throttle: 0, max_new_per_minute: 0, "
 	    "max_open: 16}\n");
@@ -406,11 +407,13 @@ static void
 test_reopen_occurrence(void **state)
 {
 	struct fx		*f = *state;
-	struct rule		*r = mkrule("KB-T-1", "outbound_attack", "high");
+	struct rule		*r;
 	struct incident_change	 ch = { .op = "status", .status = "closed",
-				    .resolution = "true_positive", .who = "alice" };
+				    .resolution = "true_positive",
+				    .who = "alice" };
 	char			*id, *id2, *cause;
 	json_t			*d;
+	r = mkrule("KB-T-1", "outbound_attack", "high");
 
 	fx_open(f, "incidents: {throttle: 0, reopen: 24h}\n");
 	alert(f, r, "10.1.2.3", "198.51.100.1", T0, NULL);
@@ -451,12 +454,13 @@ static void
 test_changes(void **state)
 {
 	struct fx		*f = *state;
-	struct rule		*r = mkrule("KB-T-1", "outbound_attack", "high");
+	struct rule		*r;
 	struct incident_change	 ch = { .op = "status", .who = "bob" };
 	struct store_tl		*tl;
 	char			*id, *cause = NULL;
 	size_t			 n, i;
 	bool			 by_bob = false;
+	r = mkrule("KB-T-1", "outbound_attack", "high");
 
 	fx_open(f, "incidents: {throttle: 0}\n");
 	alert(f, r, "10.1.2.3", "198.51.100.1", T0, NULL);
