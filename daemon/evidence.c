@@ -96,7 +96,7 @@ struct evidence_stream {
 	int64_t			 opened;
 	bool			 seal_due;
 	unsigned int		 seq;
-	struct evidence_mark	 marks[EVIDENCE_MAX_MARKS];
+	struct evidence_mark	*marks;		/* sealed after the checkpoint */
 	size_t			 nmarks;
 
 	/* Worker side. */
@@ -1122,9 +1122,23 @@ evidence_seal(struct evidence_stream *s, const char *reason)
 	s->seal_due = false;
 }
 
+/* Drop the marks bound to tag that end at or below offset (passed). */
+static void
+ev_marks_spent(struct evidence_stream *s, uint64_t tag, uint64_t offset)
+{
+	size_t	i;
+
+	for (i = 0; i < s->nmarks; ) {
+		if (s->marks[i].tag == tag && s->marks[i].end <= offset)
+			s->marks[i] = s->marks[--s->nmarks];
+		else
+			i++;
+	}
+}
+
 /*
- * The first mark of file id that meets offset/len: NULL if none.  Marks
- * wholly below offset are spent and dropped.
+ * The first mark bound to id's open file that meets offset/len: NULL if
+ * none.  Marks wholly below offset are spent and dropped.
  */
 static struct evidence_mark *
 ev_mark_find(struct evidence_stream *s, const struct evidence_ident *id,
@@ -1133,16 +1147,12 @@ ev_mark_find(struct evidence_stream *s, const struct evidence_ident *id,
 	struct evidence_mark	*m, *best = NULL;
 	size_t			 i;
 
+	if (id->tag == 0 || s->nmarks == 0)
+		return NULL;
+	ev_marks_spent(s, id->tag, offset);
 	for (i = 0; i < s->nmarks; i++) {
 		m = &s->marks[i];
-		if (m->dev != id->dev || m->ino != id->ino)
-			continue;
-		if (offset >= m->end) {
-			s->marks[i] = s->marks[--s->nmarks];
-			i--;
-			continue;
-		}
-		if (m->start >= offset + len)
+		if (m->tag != id->tag || m->start >= offset + len)
 			continue;
 		if (best == NULL || m->start < best->start)
 			best = m;
@@ -1194,7 +1204,8 @@ evidence_append(struct evidence_stream *s, const struct evidence_ident *id,
 	while (len > 0) {
 		if ((m = ev_mark_find(s, id, offset, len)) == NULL) {
 			ev_append_raw(s, id, offset, p, len);
-			return;
+			offset += len;
+			break;
 		}
 		if (m->start > offset) {
 			n = (size_t)(m->start - offset);
@@ -1208,6 +1219,9 @@ evidence_append(struct evidence_stream *s, const struct evidence_ident *id,
 		p += n;
 		len -= n;
 	}
+	/* A mark that ends with the file must not outlive it. */
+	if (s->nmarks > 0 && id->tag != 0)
+		ev_marks_spent(s, id->tag, offset);
 }
 
 void
@@ -1435,11 +1449,66 @@ evidence_wait(struct evidence *ev, int ms)
 }
 
 void
-evidence_marks(const struct evidence_stream *s, struct evidence_mark *m,
-    size_t *n)
+evidence_marks(const struct evidence_stream *s, struct evidence_state *st)
 {
-	memcpy(m, s->marks, s->nmarks * sizeof *m);
-	*n = s->nmarks;
+	evidence_marks_clear(st);
+	if (s->nmarks == 0)
+		return;
+	if ((st->marks = reallocarray(NULL, s->nmarks, sizeof *st->marks)) ==
+	    NULL)
+		fatal("reallocarray");
+	memcpy(st->marks, s->marks, s->nmarks * sizeof *st->marks);
+	st->nmarks = s->nmarks;
+}
+
+void
+evidence_marks_clear(struct evidence_state *st)
+{
+	free(st->marks);
+	st->marks = NULL;
+	st->nmarks = 0;
+}
+
+void
+evidence_bind_marks(struct evidence_stream *s, evidence_bind_cb cb,
+    void *arg)
+{
+	struct evidence_mark	*m;
+	uint64_t		 lost = 0;
+	size_t			 i, nlost = 0;
+
+	for (i = 0; i < s->nmarks; ) {
+		m = &s->marks[i];
+		if (m->tag == 0)
+			m->tag = cb(arg, m);
+		if (m->tag != 0) {
+			i++;
+			continue;
+		}
+		lost += m->end - m->start;
+		nlost++;
+		s->marks[i] = s->marks[--s->nmarks];
+	}
+	if (nlost > 0)
+		log_info("evidence: %s: %zu ranges (%llu bytes) archived after "
+		    "the last checkpoint are not in the files any more; bytes "
+		    "read there now are archived as new", s->name, nlost,
+		    (unsigned long long)lost);
+}
+
+void
+evidence_forget(struct evidence_stream *s, uint64_t tag)
+{
+	size_t	i;
+
+	if (tag == 0)
+		return;
+	for (i = 0; i < s->nmarks; ) {
+		if (s->marks[i].tag == tag)
+			s->marks[i] = s->marks[--s->nmarks];
+		else
+			i++;
+	}
 }
 
 void
@@ -1835,31 +1904,47 @@ ev_orphans(struct evidence *ev, struct evidence_stream *s, const char *rel,
 	closedir(d);
 }
 
-/* Add a mark: bytes start..end of dev/ino are archived. */
+/* Decode 64 hex digits into 32 bytes; 0 or -1. */
+static int
+ev_unhex32(const char *hex, unsigned char *out)
+{
+	size_t	i;
+	int	hi, lo;
+
+	if (hex == NULL || strlen(hex) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		hi = hex[2 * i] >= 'a' && hex[2 * i] <= 'f' ?
+		    hex[2 * i] - 'a' + 10 : hex[2 * i] - '0';
+		lo = hex[2 * i + 1] >= 'a' && hex[2 * i + 1] <= 'f' ?
+		    hex[2 * i + 1] - 'a' + 10 : hex[2 * i + 1] - '0';
+		if (hi < 0 || hi > 15 || lo < 0 || lo > 15)
+			return -1;
+		out[i] = (unsigned char)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* Add an unbound mark (ranges are kept apart: each has its own hash). */
 static void
-ev_mark_add(struct evidence_stream *s, uint64_t dev, uint64_t ino,
-    uint64_t start, uint64_t end)
+ev_mark_add(struct evidence_stream *s, const struct evidence_mark *m)
 {
 	size_t	i;
 
-	if (start >= end)
+	if (m->start >= m->end)
 		return;
 	for (i = 0; i < s->nmarks; i++) {
-		if (s->marks[i].dev == dev && s->marks[i].ino == ino &&
-		    s->marks[i].end == start) {
-			s->marks[i].end = end;
+		if (s->marks[i].dev == m->dev && s->marks[i].ino == m->ino &&
+		    s->marks[i].start == m->start &&
+		    s->marks[i].end == m->end &&
+		    memcmp(s->marks[i].sha, m->sha, sizeof m->sha) == 0)
 			return;
-		}
 	}
-	if (s->nmarks == EVIDENCE_MAX_MARKS) {
-		log_warnx("evidence: %s: too many files sealed after the last "
-		    "checkpoint; some bytes may be archived twice", s->name);
-		return;
-	}
-	s->marks[s->nmarks].dev = dev;
-	s->marks[s->nmarks].ino = ino;
-	s->marks[s->nmarks].start = start;
-	s->marks[s->nmarks].end = end;
+	if ((s->marks = reallocarray(s->marks, s->nmarks + 1,
+	    sizeof *s->marks)) == NULL)
+		fatal("reallocarray");
+	s->marks[s->nmarks] = *m;
+	s->marks[s->nmarks].tag = 0;
 	s->nmarks++;
 }
 
@@ -1869,6 +1954,7 @@ evidence_stream_open(struct evidence *ev, const char *name,
 {
 	struct evidence_stream	*s;
 	const struct evidence_seg *seg = ck != NULL ? &ck->seg : NULL;
+	struct evidence_mark	 m;
 	json_t			*o;
 	const char		*src, *type;
 	size_t			 i;
@@ -1888,8 +1974,7 @@ evidence_stream_open(struct evidence *ev, const char *name,
 	ev->s[ev->ns++] = s;
 	if (ck != NULL) {
 		for (i = 0; i < ck->nmarks; i++)
-			ev_mark_add(s, ck->marks[i].dev, ck->marks[i].ino,
-			    ck->marks[i].start, ck->marks[i].end);
+			ev_mark_add(s, &ck->marks[i]);
 	}
 	/* Bytes sealed after the checkpoint are not archived again. */
 	for (i = 0; i < json_array_size(ev->post); i++) {
@@ -1899,11 +1984,17 @@ evidence_stream_open(struct evidence *ev, const char *name,
 		if (src == NULL || type == NULL || strcmp(src, name) != 0 ||
 		    strcmp(type, "segment") != 0)
 			continue;
-		ev_mark_add(s, (uint64_t)json_integer_value(json_object_get(o,
-		    "dev")), (uint64_t)json_integer_value(json_object_get(o,
-		    "inode")), (uint64_t)json_integer_value(json_object_get(o,
-		    "offset_start")), (uint64_t)json_integer_value(
-		    json_object_get(o, "offset_end")));
+		memset(&m, 0, sizeof m);
+		m.dev = (uint64_t)json_integer_value(json_object_get(o, "dev"));
+		m.ino = (uint64_t)json_integer_value(json_object_get(o,
+		    "inode"));
+		m.start = (uint64_t)json_integer_value(json_object_get(o,
+		    "offset_start"));
+		m.end = (uint64_t)json_integer_value(json_object_get(o,
+		    "offset_end"));
+		if (ev_unhex32(json_string_value(json_object_get(o,
+		    "sha256_raw")), m.sha) == 0)
+			ev_mark_add(s, &m);
 	}
 	ev_orphans(ev, s, name, seg != NULL ? seg->file : NULL, 0);
 	if (seg == NULL || seg->file == NULL || ev_post_has(ev, seg->file))
@@ -1911,7 +2002,7 @@ evidence_stream_open(struct evidence *ev, const char *name,
 	/* The segment open at the checkpoint: cut it back and seal it. */
 	if (seg->size == 0 || ev_seg_load(ev, s, seg) != 0) {
 		char	*abs = ev_abs(ev, seg->file);
-		struct evidence_ident id = { seg->dev, seg->ino, seg->path };
+		struct evidence_ident id = { seg->dev, seg->ino, seg->path, 0 };
 
 		if (seg->size != 0 || seg->raw != 0)
 			log_warnx("evidence: %s cannot be recovered; recording "
@@ -1977,6 +2068,7 @@ evidence_close(struct evidence *ev, bool abandon)
 		evidence_seg_clear(&s->w);
 		free(s->chunk);
 		free(s->path);
+		free(s->marks);
 		free(s->name);
 		free(s);
 	}

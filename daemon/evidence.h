@@ -19,7 +19,6 @@
 #define EVIDENCE_SUMS		"SHA256SUMS"
 #define EVIDENCE_HEAD		"CHAIN_HEAD"
 #define EVIDENCE_ORPHANED	"orphaned"
-#define EVIDENCE_MAX_MARKS	8
 #define EVIDENCE_NO_TIME	INT64_MIN
 
 struct config;
@@ -27,11 +26,16 @@ struct event_base;
 struct evidence;
 struct evidence_stream;
 
-/* Where archived bytes came from: the original file, by identity. */
+/*
+ * Where archived bytes came from: the original file, by identity, and the
+ * open file they are read from (the source's own number for it, never
+ * reused while keibid runs; 0: none).
+ */
 struct evidence_ident {
 	uint64_t	 dev;
 	uint64_t	 ino;
 	const char	*path;
+	uint64_t	 tag;
 };
 
 /* The open segment of a stream, as a checkpoint saves it. */
@@ -49,19 +53,28 @@ struct evidence_seg {
 	int64_t		 opened;	/* unix time the segment began */
 };
 
-/* Bytes start..end of file dev/ino are archived already (after a crash). */
+/*
+ * Bytes start..end of file dev/ino are archived already (sealed after the
+ * last checkpoint, before a crash); sha is the SHA-256 of those bytes.
+ * Device and inode alone do not name a file for long (inodes are reused,
+ * a truncated file keeps its inode), so a mark applies only once it is
+ * bound to an open file whose bytes there hash to sha, and only while
+ * that file stays open and is not cut.
+ */
 struct evidence_mark {
 	uint64_t	dev;
 	uint64_t	ino;
 	uint64_t	start;
 	uint64_t	end;
+	unsigned char	sha[32];
+	uint64_t	tag;		/* bound to; 0: not yet (not saved) */
 };
 
-/* What a checkpoint keeps of one stream. */
+/* What a checkpoint keeps of one stream (marks malloc'd). */
 struct evidence_state {
-	struct evidence_seg	seg;
-	struct evidence_mark	marks[EVIDENCE_MAX_MARKS];
-	size_t			nmarks;
+	struct evidence_seg	 seg;
+	struct evidence_mark	*marks;
+	size_t			 nmarks;
 };
 
 /*
@@ -96,10 +109,24 @@ struct evidence	*evidence_open(const struct config *, struct event_base *,
  * (NULL: none): an unsealed segment left by a crash is cut back to its
  * checkpointed size and sealed, segments written after it are set aside
  * in orphaned/, and bytes sealed after the checkpoint become marks so
- * they are not archived twice.  Call before evidence_start.
+ * they are not archived twice once bound (evidence_bind_marks).  Call
+ * before evidence_start.
  */
 struct evidence_stream *evidence_stream_open(struct evidence *,
 		    const char *name, const struct evidence_state *);
+/*
+ * Check a mark against the open files: the tag of one whose bytes
+ * start..end hash to the mark's sha, or 0.
+ */
+typedef uint64_t (*evidence_bind_cb)(void *, const struct evidence_mark *);
+/*
+ * Bind every unbound mark of the stream with cb; marks no open file
+ * holds are dropped (their bytes, if met again, are archived again).
+ */
+void		 evidence_bind_marks(struct evidence_stream *,
+		    evidence_bind_cb, void *);
+/* Drop the marks bound to open file tag (closed, or cut under us). */
+void		 evidence_forget(struct evidence_stream *, uint64_t tag);
 /* Start the worker thread. */
 void		 evidence_start(struct evidence *);
 /* Stop the worker after the queued jobs (or at once if abandon). */
@@ -108,8 +135,9 @@ void		 evidence_set_wake(struct evidence *, evidence_wake_cb, void *);
 void		 evidence_set_hold(struct evidence *, evidence_hold_cb, void *);
 
 /*
- * Archive len bytes at offset of file id.  Bytes under a mark are
- * skipped; a new file or a jump in offset seals the open segment first.
+ * Archive len bytes at offset of file id.  Bytes under a mark bound to
+ * id's tag are skipped, and a mark is gone once passed; a new file or a
+ * jump in offset seals the open segment first.
  */
 void		 evidence_append(struct evidence_stream *,
 		    const struct evidence_ident *, uint64_t offset,
@@ -140,9 +168,11 @@ int		 evidence_sync(struct evidence *, evidence_sync_cb, void *);
 int		 evidence_wait(struct evidence *, int ms);
 /* True while a sync is in flight. */
 bool		 evidence_syncing(const struct evidence *);
-/* The marks of a stream, for the checkpoint. */
+/* Copy the marks of a stream into st (for the checkpoint; malloc'd). */
 void		 evidence_marks(const struct evidence_stream *,
-		    struct evidence_mark *, size_t *n);
+		    struct evidence_state *st);
+/* Free the marks a struct evidence_state holds. */
+void		 evidence_marks_clear(struct evidence_state *);
 
 /* Free what a struct evidence_seg holds. */
 void		 evidence_seg_clear(struct evidence_seg *);

@@ -460,7 +460,7 @@ keibid_checkpoint(struct keibid *kd)
 	for (i = 0; i < kd->nsrc; i++) {
 		s = offsets_add_source(ck, kd->src[i]->name);
 		source_position(kd->src[i], &s->pos);
-		evidence_marks(kd->src[i]->ev, s->ev.marks, &s->ev.nmarks);
+		evidence_marks(kd->src[i]->ev, &s->ev);
 	}
 	for (i = 0; i < kd->nout; i++) {
 		m = offsets_add_output(ck, kd->out[i]->name);

@@ -4,7 +4,9 @@
  * offset just past the last byte handed out and whether it lies inside a
  * cut line, the open evidence segment (file, whole-member size, raw bytes,
  * lines, range, times) and the marks of bytes archived after an earlier
- * crash; and per output its rollback point.  Version 1 files (dev, inode,
+ * crash (file identity, range and the SHA-256 of the bytes, so that a mark
+ * is only ever applied to the same bytes); and per output its rollback
+ * point.  Version 1 files (dev, inode,
  * offset) still load.  This module only reads and writes the file: it is
  * written after the archive is synced and the outputs are durable, so a
  * position never runs ahead of them.
@@ -99,8 +101,9 @@ offsets_add_output(struct offsets *o, const char *name)
 static void
 offsets_load_source(const json_t *j, struct offsets_src *s)
 {
-	const json_t	*seg, *marks, *m;
-	size_t		 i;
+	const json_t		*seg, *marks, *m;
+	struct evidence_mark	*k;
+	size_t			 i;
 
 	s->pos.valid = true;
 	s->pos.dev = offsets_u64(j, "dev");
@@ -130,15 +133,22 @@ offsets_load_source(const json_t *j, struct offsets_src *s)
 		    "last_us")) ? json_integer_value(json_object_get(seg,
 		    "last_us")) : EVIDENCE_NO_TIME;
 	}
+	/* A mark without the hash of its bytes cannot be checked: left out. */
 	marks = json_object_get(j, "archived");
-	for (i = 0; i < json_array_size(marks) && i < EVIDENCE_MAX_MARKS;
-	    i++) {
+	if (json_array_size(marks) > 0 && (s->ev.marks = reallocarray(NULL,
+	    json_array_size(marks), sizeof *s->ev.marks)) == NULL)
+		fatal("reallocarray");
+	for (i = 0; i < json_array_size(marks); i++) {
 		m = json_array_get(marks, i);
-		s->ev.marks[i].dev = offsets_u64(m, "dev");
-		s->ev.marks[i].ino = offsets_u64(m, "inode");
-		s->ev.marks[i].start = offsets_u64(m, "start");
-		s->ev.marks[i].end = offsets_u64(m, "end");
-		s->ev.nmarks = i + 1;
+		k = &s->ev.marks[s->ev.nmarks];
+		memset(k, 0, sizeof *k);
+		k->dev = offsets_u64(m, "dev");
+		k->ino = offsets_u64(m, "inode");
+		k->start = offsets_u64(m, "start");
+		k->end = offsets_u64(m, "end");
+		if (offsets_unhex(json_string_value(json_object_get(m,
+		    "sha256")), k->sha, sizeof k->sha) == 0)
+			s->ev.nmarks++;
 	}
 }
 
@@ -278,6 +288,8 @@ offsets_source_json(const struct offsets_src *s)
 		    json_integer((json_int_t)s->ev.marks[i].start));
 		json_object_set_new(m, "end",
 		    json_integer((json_int_t)s->ev.marks[i].end));
+		offsets_hex(s->ev.marks[i].sha, hex);
+		json_object_set_new(m, "sha256", json_string(hex));
 		json_array_append_new(marks, m);
 	}
 	json_object_set_new(o, "archived", marks);
@@ -367,6 +379,7 @@ offsets_free(struct offsets *o)
 	for (i = 0; i < o->nsrc; i++) {
 		free(o->src[i].name);
 		evidence_seg_clear(&o->src[i].ev.seg);
+		evidence_marks_clear(&o->src[i].ev);
 	}
 	free(o->src);
 	for (i = 0; i < o->nout; i++)

@@ -8,8 +8,12 @@
  * below what was read, or its first bytes change (copytruncate), the tail
  * still missing is read from the copy at path.1 if its fingerprint matches,
  * the loss is recorded as a gap in the evidence manifest with a warning,
- * and reading starts again at 0.  Nothing here may skip a byte silently,
- * and the parse, rule and output path allocates nothing per line.
+ * and reading starts again at 0.  Every opening of a file gets a tag of
+ * its own: the archive's marks of bytes already sealed are bound to the
+ * opening whose bytes they hash to, never to a device and inode alone, and
+ * are dropped when that file is closed or cut.  Nothing here may skip a
+ * byte silently, and the parse, rule and output path allocates nothing per
+ * line.
  */
 #include "config.h"
 
@@ -34,6 +38,8 @@
 
 static void	source_line(void *, const char *, size_t, size_t, int,
 		    uint64_t);
+
+static uint64_t	source_tags;	/* the last tag given to an opened file */
 
 /* Monotonic milliseconds. */
 static int64_t
@@ -79,6 +85,7 @@ source_file_open(struct source_file *f, const char *path)
 		return -1;
 	}
 	f->fd = fd;
+	f->tag = ++source_tags;
 	f->dev = f->id_dev = (uint64_t)sb.st_dev;
 	f->ino = f->id_ino = (uint64_t)sb.st_ino;
 	f->seen = (uint64_t)sb.st_size;
@@ -205,6 +212,69 @@ source_ident(const struct source *src, struct evidence_ident *id)
 	id->dev = src->cur.id_dev;
 	id->ino = src->cur.id_ino;
 	id->path = src->cur.path != NULL ? src->cur.path : src->path;
+	id->tag = src->cur.tag;
+}
+
+/* Marks bound to f no longer apply: it is closed or was cut. */
+static void
+source_forget(struct source *src, const struct source_file *f)
+{
+	if (src->ev != NULL)
+		evidence_forget(src->ev, f->tag);
+}
+
+/* True if bytes start..end of fd hash (SHA-256) to sha. */
+static bool
+source_range_is(int fd, uint64_t start, uint64_t end,
+    const unsigned char *sha)
+{
+	unsigned char	 buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	EVP_MD_CTX	*c;
+	uint64_t	 at = start;
+	ssize_t		 n;
+	size_t		 want;
+
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_MD_CTX");
+	while (at < end) {
+		want = end - at < sizeof buf ? (size_t)(end - at) : sizeof buf;
+		n = pread(fd, buf, want, (off_t)at);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (EVP_DigestUpdate(c, buf, (size_t)n) != 1)
+			fatalx("EVP_DigestUpdate");
+		at += (uint64_t)n;
+	}
+	if (at == end && EVP_DigestFinal_ex(c, md, &mdlen) != 1)
+		fatalx("EVP_DigestFinal_ex");
+	EVP_MD_CTX_free(c);
+	return at == end && mdlen == 32 && memcmp(md, sha, 32) == 0;
+}
+
+/*
+ * Archive callback: the tag of the open file (current or queued) that
+ * holds exactly the bytes of mark m, or 0.  A copy holds its original's
+ * bytes under the original's identity.
+ */
+static uint64_t
+source_bind(void *arg, const struct evidence_mark *m)
+{
+	struct source		*src = arg;
+	struct source_file	*f;
+	size_t			 i;
+
+	for (i = 0; i <= src->nq; i++) {
+		f = i == 0 ? &src->cur : &src->q[i - 1];
+		if (f->fd == -1 || f->id_dev != m->dev || f->id_ino != m->ino)
+			continue;
+		if (source_range_is(f->fd, m->start, m->end, m->sha))
+			return f->tag;
+	}
+	return 0;
 }
 
 /* Start reading the current file at offset (inside a cut line or not). */
@@ -248,6 +318,7 @@ source_queue(struct source *src, struct source_file *f)
 		log_warnx_rl("source-queue", "%s: more than %d rotated files "
 		    "wait; %s is read later from its name", src->name,
 		    SOURCE_MAX_QUEUE, f->path);
+		source_forget(src, f);
 		source_file_close(f);
 		return false;
 	}
@@ -260,8 +331,10 @@ source_queue(struct source *src, struct source_file *f)
 static void
 source_queue_front(struct source *src, struct source_file *f)
 {
-	if (src->nq == SOURCE_MAX_QUEUE)
+	if (src->nq == SOURCE_MAX_QUEUE) {
+		source_forget(src, &src->q[src->nq - 1]);
 		source_file_close(&src->q[--src->nq]);
+	}
 	memmove(&src->q[1], &src->q[0], src->nq * sizeof src->q[0]);
 	src->q[0] = *f;
 	src->nq++;
@@ -315,6 +388,8 @@ source_truncated(struct source *src, uint64_t size)
 	if (done + linebuf_pending(&src->lb) > seen)
 		seen = done + linebuf_pending(&src->lb);
 	src->st.truncations++;
+	/* What was archived of the old bytes says nothing of the new ones. */
+	source_forget(src, &src->cur);
 	if (!src->cur.copy && source_find_copy(src, done, &copy) == 0) {
 		log_warnx("%s: %s was truncated at %llu bytes; reading its "
 		    "tail from the copy %s first", src->name, src->path,
@@ -363,8 +438,9 @@ source_open_fresh(struct source *src)
 	src->started = true;
 }
 
-int
-source_open(struct source *src, const struct source_pos *pos)
+/* source_open without the marks. */
+static int
+source_open_pos(struct source *src, const struct source_pos *pos)
 {
 	struct source_file	 f, at_path;
 	char			*p;
@@ -443,6 +519,19 @@ source_open(struct source *src, const struct source_pos *pos)
 		source_start_at(src, 0, false);
 	}
 	return src->cur.fd != -1 ? 0 : -1;
+}
+
+int
+source_open(struct source *src, const struct source_pos *pos)
+{
+	int	rc;
+
+	if (src->cur.fd != -1)
+		return 0;
+	rc = source_open_pos(src, pos);
+	if (src->ev != NULL)
+		evidence_bind_marks(src->ev, source_bind, src);
+	return rc;
 }
 
 void
@@ -563,6 +652,7 @@ source_next_file(struct source *src)
 	if (src->ev != NULL)
 		evidence_seal(src->ev, src->cur.copy ? "truncation" :
 		    "rotation");
+	source_forget(src, &src->cur);
 	source_file_close(&src->cur);
 	src->cur = src->q[0];
 	memmove(&src->q[0], &src->q[1], (src->nq - 1) * sizeof src->q[0]);

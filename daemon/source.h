@@ -44,6 +44,7 @@ struct source_stats {
 /* One open file of a source. */
 struct source_file {
 	int		 fd;		/* -1 when not open */
+	uint64_t	 tag;		/* this opening, unique while running */
 	uint64_t	 dev;
 	uint64_t	 ino;
 	char		*path;		/* where it was found */
@@ -106,8 +107,10 @@ void		 source_free(struct source *);
  * Find the file and resume from pos (NULL: none saved): the saved file is
  * looked for at the path and at path.1 .. path.9, by identity, and a file
  * rotated while keibid was down is drained first; a position whose
- * fingerprint no longer matches is never applied.  A missing file is not
- * an error (it may appear later).
+ * fingerprint no longer matches is never applied.  The archive's marks of
+ * bytes sealed after the checkpoint are then bound to the open files that
+ * still hold exactly those bytes.  A missing file is not an error (it may
+ * appear later).
  */
 int		 source_open(struct source *, const struct source_pos *);
 

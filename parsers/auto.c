@@ -145,47 +145,59 @@ auto_clear(struct auto_state *st)
 	return true;
 }
 
-/* End a detection: keep the leader, warn if the format changed. */
-static void
-auto_detect_end(struct auto_state *st)
+/*
+ * The candidate a detection ending now keeps: the leader, unless a
+ * parser was chosen before and the leader did not do better than it;
+ * NULL while no parser made an event and none was chosen.
+ */
+static struct auto_cand *
+auto_pick(struct auto_state *st)
 {
 	struct auto_cand	*lead = auto_leader(st), *old = NULL;
 	size_t			 i;
 
-	if (lead == NULL) {
-		if (st->chosen == NULL)
-			return;		/* nothing yet: keep trying */
-		lead = NULL;
-	}
 	for (i = 0; i < st->ncand; i++)
 		if (st->cand[i].p == st->chosen)
 			old = &st->cand[i];
-	if (st->chosen == NULL) {
-		log_info("auto: format %s (%llu of %u lines)", lead->p->name,
-		    (unsigned long long)lead->events, st->seen);
-	} else if (lead != NULL && lead != old &&
-	    (old == NULL || lead->events > old->events)) {
+	if (lead == NULL || old == NULL)
+		return lead != NULL ? lead : old;
+	return lead != old && lead->events > old->events ? lead : old;
+}
+
+/* End a detection keeping keep; warn if the format changed. */
+static void
+auto_detect_end(struct auto_state *st, struct auto_cand *keep)
+{
+	if (st->chosen == NULL)
+		log_info("auto: format %s (%llu of %u lines)", keep->p->name,
+		    (unsigned long long)keep->events, st->seen);
+	else if (keep->p != st->chosen) {
 		log_warnx("auto: format changed from %s to %s (%llu of the "
-		    "last %u lines)", st->chosen->name, lead->p->name,
-		    (unsigned long long)lead->events, st->seen);
+		    "last %u lines)", st->chosen->name, keep->p->name,
+		    (unsigned long long)keep->events, st->seen);
 		st->stats.switches++;
-	} else
-		lead = old;
-	st->chosen = lead->p;
-	st->cstate = lead->state;
-	st->stats.format = lead->p->name;
+	}
+	st->chosen = keep->p;
+	st->cstate = keep->state;
+	st->stats.format = keep->p->name;
+	/* keep's record may point into its state, which stays. */
 	auto_cand_free(st, st->cstate);
 	st->misses = 0;
 }
 
-/* Parse one line through every candidate; rec gets the leader's answer. */
+/*
+ * Parse one line through every candidate; rec gets the answer of the
+ * chosen parser (while it is checked), else of the leader, or of the
+ * parser kept when the detection ends on this line.
+ */
 static int
 auto_detect_line(struct auto_state *st, const char *line, size_t len,
     struct record *rec)
 {
-	struct auto_cand	*c, *lead;
+	struct auto_cand	*c, *ans = NULL;
 	size_t			 i;
-	int			 rc;
+	bool			 ending;
+	int			 rc = 0;
 
 	for (i = 0; i < st->ncand; i++) {
 		c = &st->cand[i];
@@ -198,28 +210,28 @@ auto_detect_line(struct auto_state *st, const char *line, size_t len,
 	}
 	if (len > 0)
 		st->seen++;
-	/* The chosen parser answers while it is being checked. */
-	lead = NULL;
-	for (i = 0; i < st->ncand && st->chosen != NULL; i++)
-		if (st->cand[i].p == st->chosen)
-			lead = &st->cand[i];
-	if (lead == NULL)
-		lead = auto_leader(st);
-	if (lead == NULL) {
-		/* No format yet: one parser's "malformed" means nothing. */
-		rc = 0;
-	} else {
-		rc = lead->rc;
-		if (rc == 1) {
-			*rec = lead->rec;
-			if (!record_has(rec, RF_EVENT_DATASET))
-				record_set(rec, RF_EVENT_DATASET,
-				    lead->p->dataset, strlen(lead->p->dataset));
-		}
+	ending = st->seen >= AUTO_DECIDE || (st->seen >= AUTO_EARLY &&
+	    auto_clear(st));
+	if (ending)
+		ans = auto_pick(st);
+	else {
+		for (i = 0; i < st->ncand && st->chosen != NULL; i++)
+			if (st->cand[i].p == st->chosen)
+				ans = &st->cand[i];
+		if (ans == NULL)
+			ans = auto_leader(st);
 	}
-	if (st->seen >= AUTO_DECIDE || (st->seen >= AUTO_EARLY &&
-	    auto_clear(st)))
-		auto_detect_end(st);
+	/* No format yet: one parser's "malformed" means nothing. */
+	if (ans != NULL && (rc = ans->rc) == 1) {
+		*rec = ans->rec;
+		if (!record_has(rec, RF_EVENT_DATASET))
+			record_set(rec, RF_EVENT_DATASET, ans->p->dataset,
+			    strlen(ans->p->dataset));
+	}
+	if (ans == NULL)
+		rc = 0;
+	if (ending && ans != NULL)
+		auto_detect_end(st, ans);
 	return rc;
 }
 

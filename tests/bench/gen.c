@@ -1,9 +1,22 @@
 /*
  * gen.c: a deterministic corpus for the benchmark.  Writes firewall.log
  * (iptables), proxy.log (Squid native) and mail.log (Postfix) into a
- * folder, N lines in all, mixed like a real log host's day, with the
- * attack scenarios of the tests folded in (an SMB sweep, web attacks
- * through the proxy, spam refused as such).  Same seed, same bytes.
+ * folder, N lines in all, 64 lines a second of corpus time, mixed like a
+ * real log host's day (web out through the firewall and the proxy,
+ * inbound noise, SMB to the Internet, web attacks through the proxy, the
+ * life of each message, spam refused as such), with the attack scenarios
+ * of tests/integration/scenario.c folded in every hour of corpus time:
+ *   - beacons: four implants calling c2-N.badcdn.example through the proxy
+ *     on 45 s to 5 min timers (+-20 %, steady sizes) and two calling an
+ *     address straight through the firewall, for the whole corpus;
+ *   - a worm sweep on SMB by a new host each hour, mostly dropped, whose
+ *     one reached victim sweeps in turn a quarter of an hour later;
+ *   - an outbound SSH scan of 60 addresses, and a SQL injection run;
+ *   - a spam burst by a phished account (150 recipients in 60 domains,
+ *     a seventh bounced) and direct SMTP to the Internet from a PC.
+ * The scenarios draw from their own random stream and take the place of
+ * background lines at their time, so N stays the total.  Same seed, same
+ * bytes.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -57,13 +70,231 @@ gen_syslog_time(char *buf, size_t size, time_t t)
 	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/*
+ * The attack scenarios, one hour of corpus time at a time: each hour's
+ * lines are made when the clock enters it, sorted by time, and handed out
+ * as the clock passes them.
+ */
+enum { SC_FW, SC_PX, SC_ML };
+
+struct sc_line {
+	long	 t;
+	int	 out;
+	char	*s;
+};
+
+static struct sc_line	*sc_v;
+static size_t		 sc_n, sc_cap, sc_next;
+static uint64_t		 sc_state = 0xd1b54a32d192ed03ULL;
+static unsigned long	 sc_qid = 1;
+/* The beacons' next call, carried from hour to hour. */
+static long		 sc_px_next[4], sc_fw_next[2];
+
+static uint32_t
+sc_rand(void)
+{
+	sc_state ^= sc_state >> 12;
+	sc_state ^= sc_state << 25;
+	sc_state ^= sc_state >> 27;
+	return (uint32_t)((sc_state * 2685821657736338717ULL) >> 32);
+}
+
+static uint32_t
+sc_range(uint32_t lo, uint32_t hi)
+{
+	return lo + sc_rand() % (hi - lo + 1);
+}
+
+static void
+sc_add(long t, int out, const char *s)
+{
+	if (sc_n == sc_cap) {
+		sc_cap = sc_cap ? sc_cap * 2 : 4096;
+		if ((sc_v = realloc(sc_v, sc_cap * sizeof *sc_v)) == NULL)
+			abort();
+	}
+	sc_v[sc_n].t = t;
+	sc_v[sc_n].out = out;
+	if ((sc_v[sc_n].s = strdup(s)) == NULL)
+		abort();
+	sc_n++;
+}
+
+static int
+sc_cmp(const void *a, const void *b)
+{
+	const struct sc_line	*x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x < y ? -1 : x > y;
+}
+
+/* A forwarded connection seen by the firewall: verb ACCEPT or DROP. */
+static void
+sc_fw(long t, const char *verb, const char *src, const char *dst,
+    unsigned int dport)
+{
+	char	ts[32], line[512];
+
+	gen_syslog_time(ts, sizeof ts, (time_t)t);
+	snprintf(line, sizeof line, "%s gw01 kernel: [%ld.%06u] FWD-%s: "
+	    "IN=eth1 OUT=eth0 SRC=%s DST=%s LEN=60 TOS=0x00 PREC=0x00 TTL=63 "
+	    "ID=%u DF PROTO=TCP SPT=%u DPT=%u WINDOW=64240 RES=0x00 SYN URGP=0",
+	    ts, t - 1795000000, sc_range(0, 999999), verb, src, dst,
+	    sc_range(1, 65535), sc_range(1024, 65535), dport);
+	sc_add(t, SC_FW, line);
+}
+
+/* A Squid native line. */
+static void
+sc_px(long t, const char *client, const char *method, const char *url,
+    unsigned int size, const char *user, const char *code)
+{
+	char	line[1024];
+
+	snprintf(line, sizeof line, "%ld.%03u %6u %s %s %u %s %s %s "
+	    "HIER_DIRECT/198.51.100.%u %s", t, sc_range(0, 999),
+	    sc_range(5, 900), client, code, size, method, url, user,
+	    sc_range(1, 254), strcmp(method, "CONNECT") == 0 ? "-" :
+	    "text/html");
+	sc_add(t, SC_PX, line);
+}
+
+/* The six Postfix lines of one message from user at client to rcpt. */
+static void
+sc_mail(long t, const char *user, const char *client, const char *rcpt,
+    int bounce)
+{
+	char		ts[32], line[1024];
+	unsigned long	id = sc_qid++;
+
+	gen_syslog_time(ts, sizeof ts, (time_t)t);
+	snprintf(line, sizeof line, "%s mx01 postfix/submission/smtpd[4200]: "
+	    "connect from pc[%s]", ts, client);
+	sc_add(t, SC_ML, line);
+	snprintf(line, sizeof line, "%s mx01 postfix/submission/smtpd[4200]: "
+	    "4Y%010lX: client=pc[%s], sasl_method=PLAIN, sasl_username=%s",
+	    ts, id, client, user);
+	sc_add(t, SC_ML, line);
+	snprintf(line, sizeof line, "%s mx01 postfix/cleanup[5200]: 4Y%010lX: "
+	    "message-id=<%lu.spam@example.co.jp>", ts, id, id);
+	sc_add(t, SC_ML, line);
+	snprintf(line, sizeof line, "%s mx01 postfix/qmgr[990]: 4Y%010lX: "
+	    "from=<%s@example.co.jp>, size=%u, nrcpt=1 (queue active)", ts, id,
+	    user, sc_range(900, 30000));
+	sc_add(t, SC_ML, line);
+	gen_syslog_time(ts, sizeof ts, (time_t)(t + 1));
+	if (bounce)
+		snprintf(line, sizeof line, "%s mx01 postfix/smtp[6200]: "
+		    "4Y%010lX: to=<%s>, relay=mx.example.net[198.51.100.25]:25, "
+		    "delay=1.2, delays=0.1/0/0.6/0.5, dsn=5.1.1, status=bounced "
+		    "(host mx.example.net[198.51.100.25] said: 550 5.1.1 user "
+		    "unknown)", ts, id, rcpt);
+	else
+		snprintf(line, sizeof line, "%s mx01 postfix/smtp[6200]: "
+		    "4Y%010lX: to=<%s>, relay=mx.example.com[192.0.2.25]:25, "
+		    "delay=1.1, delays=0.1/0/0.5/0.5, dsn=2.0.0, status=sent (250 "
+		    "2.0.0 Ok: queued as %lu)", ts, id, rcpt, id);
+	sc_add(t + 1, SC_ML, line);
+	snprintf(line, sizeof line, "%s mx01 postfix/qmgr[990]: 4Y%010lX: "
+	    "removed", ts, id);
+	sc_add(t + 1, SC_ML, line);
+}
+
+/* Make the scenario lines of hour h, which starts at s. */
+static void
+sc_hour(unsigned long h, long s)
+{
+	static const unsigned int px_period[4] = { 60, 45, 120, 300 };
+	static const unsigned int fw_period[2] = { 60, 150 };
+	const long	 e = s + 3600;
+	char		 a[64], b[64], url[256];
+	unsigned int	 i, v;
+
+	for (sc_next = 0; sc_next < sc_n; sc_next++)
+		free(sc_v[sc_next].s);
+	sc_n = sc_next = 0;
+
+	/* Beacons: through the proxy with steady sizes; firewall, none. */
+	for (i = 0; i < 4; i++) {
+		unsigned int	p = px_period[i];
+
+		if (sc_px_next[i] == 0)
+			sc_px_next[i] = s + 100 + i * 7;
+		snprintf(a, sizeof a, "10.1.4.%u", 21 + i);
+		snprintf(url, sizeof url, "c2-%u.badcdn.example:443", i + 1);
+		for (; sc_px_next[i] < e;
+		    sc_px_next[i] += sc_range(p - p / 5, p + p / 5))
+			sc_px(sc_px_next[i], a, "CONNECT", url,
+			    sc_range(4100 + i * 500, 4140 + i * 500), "-",
+			    "TCP_TUNNEL/200");
+	}
+	for (i = 0; i < 2; i++) {
+		unsigned int	p = fw_period[i];
+
+		if (sc_fw_next[i] == 0)
+			sc_fw_next[i] = s + 200 + i * 11;
+		snprintf(a, sizeof a, "10.1.4.%u", 20 - i);
+		snprintf(b, sizeof b, "198.51.100.%u", 66 + i);
+		for (; sc_fw_next[i] < e;
+		    sc_fw_next[i] += sc_range(p - p / 6, p + p / 6))
+			sc_fw(sc_fw_next[i], "ACCEPT", a, b, i ? 4443 : 8443);
+	}
+
+	/* Spam burst: a phished account, 150 recipients in 60 domains. */
+	snprintf(a, sizeof a, "10.1.3.%lu", h % 250 + 1);
+	snprintf(b, sizeof b, "phished%lu", h);
+	for (i = 0; i < 150; i++) {
+		snprintf(url, sizeof url, "user%u@domain%u.example", i, i % 60);
+		sc_mail(s + 600 + i * 12, b, a, url, i % 7 == 0);
+	}
+
+	/* Worm: a new host sweeps SMB, reaching one victim among few. */
+	snprintf(a, sizeof a, "10.1.5.%lu", h % 250 + 1);
+	v = 20 + (unsigned int)(h % 30);
+	for (i = 1; i <= 80; i++) {
+		snprintf(b, sizeof b, "10.1.6.%u", i);
+		sc_fw(s + 1200 + i * 2, i == v || i % 17 == 0 ? "ACCEPT" :
+		    "DROP", a, b, 445);
+	}
+	/* ...and the victim sweeps in turn, 15 minutes later. */
+	snprintf(a, sizeof a, "10.1.6.%u", v);
+	for (i = 1; i <= 60; i++) {
+		snprintf(b, sizeof b, "10.1.7.%u", i);
+		sc_fw(s + 2100 + i * 2, i % 13 == 0 ? "ACCEPT" : "DROP", a, b,
+		    445);
+	}
+
+	/* Outbound SSH scan of 60 addresses. */
+	snprintf(a, sizeof a, "10.1.2.%lu", h % 200 + 1);
+	for (i = 1; i <= 60; i++) {
+		snprintf(b, sizeof b, "203.0.113.%u", i);
+		sc_fw(s + 2600 + i * 4, i % 5 ? "DROP" : "ACCEPT", a, b, 22);
+	}
+	/* Direct SMTP to the Internet from a PC. */
+	for (i = 0; i < 8; i++) {
+		snprintf(b, sizeof b, "198.51.100.%u", 100 + i);
+		sc_fw(s + 3000 + i * 30, "ACCEPT", "10.1.2.250", b, 25);
+	}
+	/* A SQL injection run against one shop. */
+	for (i = 0; i < 15; i++) {
+		snprintf(url, sizeof url, "http://shop.example.com/item.php?"
+		    "id=%u%%20UNION%%20SELECT%%20NULL,user()--", i);
+		sc_px(s + 3300 + i * 7, "10.1.2.251", "GET", url, 1500, "alice",
+		    "TCP_MISS/200");
+	}
+	qsort(sc_v, sc_n, sizeof *sc_v, sc_cmp);
+}
+
 int
 main(int argc, char **argv)
 {
-	FILE		*fw, *px, *ml;
+	FILE		*fw, *px, *ml, *outs[3];
 	char		 path[4096], ts[32];
-	unsigned long	 n, i, q = 0;
-	time_t		 t = 1795219200;	/* 2026-11-21 09:00 UTC */
+	unsigned long	 n, i, q = 0, hour = (unsigned long)-1;
+	const time_t	 t0 = 1795219200;	/* 2026-11-21 00:00 UTC */
+	time_t		 t = t0;
 	uint32_t	 r;
 
 	if (argc != 3) {
@@ -81,9 +312,23 @@ main(int argc, char **argv)
 		perror(argv[1]);
 		return 1;
 	}
+	outs[SC_FW] = fw;
+	outs[SC_PX] = px;
+	outs[SC_ML] = ml;
 	for (i = 0; i < n; i++) {
 		if (i % 64 == 0)
 			t++;
+		/* An attack scenario's line when one is due. */
+		if ((unsigned long)(t - t0) / 3600 != hour) {
+			hour = (unsigned long)(t - t0) / 3600;
+			sc_hour(hour, (long)t0 + (long)hour * 3600);
+		}
+		if (sc_next < sc_n && sc_v[sc_next].t <= (long)t) {
+			fprintf(outs[sc_v[sc_next].out], "%s\n",
+			    sc_v[sc_next].s);
+			sc_next++;
+			continue;
+		}
 		gen_syslog_time(ts, sizeof ts, t);
 		r = gen_rand() % 1000;
 		if (r < 450) {
