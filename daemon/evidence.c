@@ -39,6 +39,7 @@
 #include "evidence.h"
 #include "log.h"
 #include "record.h"
+#include "segidx.h"
 
 #define EV_CHUNK	(1024 * 1024)		/* raw bytes per gzip member */
 #define EV_INFLIGHT	(32 * 1024 * 1024)	/* raw bytes queued at most */
@@ -329,11 +330,16 @@ ev_json_time(int64_t us)
 	return json_string(buf);
 }
 
-/* Cut fd back to size after a failed append (errors ignored). */
+/*
+ * Cut fd back to size after a failed append, and write from there again:
+ * a short write moved the file offset, and a retry from it would leave a
+ * hole of zeros inside the gzip stream (errors ignored; the retry fails
+ * again and comes back here).
+ */
 static void
 ev_cut(int fd, off_t size)
 {
-	if (ftruncate(fd, size) != 0) {
+	if (ftruncate(fd, size) != 0 || lseek(fd, size, SEEK_SET) == -1) {
 		/* Nothing more to do: the retry writes from size again. */
 	}
 }
@@ -675,6 +681,8 @@ ev_seal_now(struct evidence *ev, struct evidence_stream *s,
 		json_object_set_new(o, "sealed", json_string(now));
 		json_object_set_new(o, "sealed_unix", json_integer(t));
 		json_object_set_new(o, "reason", json_string(reason));
+		/* keibictl hunt's index; a failure only leaves it out. */
+		(void)segidx_seal(ev->dir, s->w.file, o);
 		if (ev_manifest_append(ev, o) != 0) {
 			json_decref(o);
 			return -1;
@@ -1490,10 +1498,46 @@ evidence_bind_marks(struct evidence_stream *s, evidence_bind_cb cb,
 		s->marks[i] = s->marks[--s->nmarks];
 	}
 	if (nlost > 0)
-		log_info("evidence: %s: %zu ranges (%llu bytes) archived after "
-		    "the last checkpoint are not in the files any more; bytes "
-		    "read there now are archived as new", s->name, nlost,
+		log_warnx("evidence: %s: %zu ranges (%llu bytes) archived "
+		    "after the last checkpoint are not in the files any more; "
+		    "bytes read there now are archived as new", s->name, nlost,
 		    (unsigned long long)lost);
+}
+
+void
+evidence_unbind(struct evidence_stream *s, uint64_t tag)
+{
+	size_t	i;
+
+	if (tag == 0)
+		return;
+	for (i = 0; i < s->nmarks; i++)
+		if (s->marks[i].tag == tag)
+			s->marks[i].tag = 0;
+}
+
+uint64_t
+evidence_archived_end(const struct evidence_stream *s,
+    const struct evidence_ident *id, uint64_t offset)
+{
+	const struct evidence_mark	*m;
+	bool				 more = true;
+	size_t				 i;
+
+	while (more) {
+		more = false;
+		for (i = 0; i < s->nmarks; i++) {
+			m = &s->marks[i];
+			if (m->dev != id->dev || m->ino != id->ino ||
+			    (m->tag != 0 && m->tag != id->tag))
+				continue;
+			if (m->start <= offset && m->end > offset) {
+				offset = m->end;
+				more = true;
+			}
+		}
+	}
+	return offset;
 }
 
 void

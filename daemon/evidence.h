@@ -125,8 +125,17 @@ typedef uint64_t (*evidence_bind_cb)(void *, const struct evidence_mark *);
  */
 void		 evidence_bind_marks(struct evidence_stream *,
 		    evidence_bind_cb, void *);
-/* Drop the marks bound to open file tag (closed, or cut under us). */
+/* Drop the marks bound to open file tag (it is closed). */
 void		 evidence_forget(struct evidence_stream *, uint64_t tag);
+/* Unbind the marks of open file tag (it was cut): bind them again. */
+void		 evidence_unbind(struct evidence_stream *, uint64_t tag);
+/*
+ * Where the bytes of file id archived after the last checkpoint end, from
+ * offset on (offset itself if none are): marks bound to id's tag or not
+ * yet bound count.
+ */
+uint64_t	 evidence_archived_end(const struct evidence_stream *,
+		    const struct evidence_ident *, uint64_t offset);
 /* Start the worker thread. */
 void		 evidence_start(struct evidence *);
 /* Stop the worker after the queued jobs (or at once if abandon). */

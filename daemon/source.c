@@ -9,11 +9,12 @@
  * still missing is read from the copy at path.1 if its fingerprint matches,
  * the loss is recorded as a gap in the evidence manifest with a warning,
  * and reading starts again at 0.  Every opening of a file gets a tag of
- * its own: the archive's marks of bytes already sealed are bound to the
- * opening whose bytes they hash to, never to a device and inode alone, and
- * are dropped when that file is closed or cut.  Nothing here may skip a
- * byte silently, and the parse, rule and output path allocates nothing per
- * line.
+ * its own: the archive's marks of bytes sealed before a crash are bound to
+ * the opening whose bytes they hash to, never to a device and inode alone
+ * (inodes are reused, a cut file keeps its inode), move to the copy when
+ * the file is cut, and are dropped when the file is closed.  Nothing here
+ * may skip a byte silently, and the parse, rule and output path allocates
+ * nothing per line.
  */
 #include "config.h"
 
@@ -215,7 +216,7 @@ source_ident(const struct source *src, struct evidence_ident *id)
 	id->tag = src->cur.tag;
 }
 
-/* Marks bound to f no longer apply: it is closed or was cut. */
+/* Marks bound to f no longer apply: it is closed. */
 static void
 source_forget(struct source *src, const struct source_file *f)
 {
@@ -293,14 +294,27 @@ source_start_at(struct source *src, uint64_t offset, bool skipping)
 	src->grew_ms = source_now_ms();
 }
 
-/* Record lost bytes of the current file and tell people. */
+/*
+ * Record lost bytes of the current file and tell people.  Bytes sealed
+ * after the last checkpoint (before a crash) are not lost: the gap starts
+ * where they end.
+ */
 static void
 source_gap(struct source *src, uint64_t start, uint64_t end, int64_t bytes,
     uint64_t resume, const char *reason)
 {
 	struct evidence_ident	id;
+	uint64_t		at;
 
 	source_ident(src, &id);
+	if (src->ev != NULL &&
+	    (at = evidence_archived_end(src->ev, &id, start)) > start) {
+		start = at;
+		if (end < start)
+			end = start;
+		if (bytes >= 0)
+			bytes = (int64_t)(end - start);
+	}
 	src->st.gaps++;
 	log_warnx("%s: %s: %s: bytes %llu to %llu (%lld bytes%s) may be "
 	    "missing; recorded as a gap", src->name, id.path, reason,
@@ -388,8 +402,6 @@ source_truncated(struct source *src, uint64_t size)
 	if (done + linebuf_pending(&src->lb) > seen)
 		seen = done + linebuf_pending(&src->lb);
 	src->st.truncations++;
-	/* What was archived of the old bytes says nothing of the new ones. */
-	source_forget(src, &src->cur);
 	if (!src->cur.copy && source_find_copy(src, done, &copy) == 0) {
 		log_warnx("%s: %s was truncated at %llu bytes; reading its "
 		    "tail from the copy %s first", src->name, src->path,
@@ -399,8 +411,13 @@ source_truncated(struct source *src, uint64_t size)
 		copy.id_ino = src->cur.id_ino;
 		src->cur.after_copy = true;
 		src->cur.old_seen = seen;
+		/* Marks of the old bytes hold for the copy, if for anything. */
+		if (src->ev != NULL)
+			evidence_unbind(src->ev, src->cur.tag);
 		source_queue_front(src, &src->cur);
 		src->cur = copy;
+		if (src->ev != NULL)
+			evidence_bind_marks(src->ev, source_bind, src);
 		source_start_at(src, done, linebuf_skipping(&src->lb));
 		return;
 	}
@@ -411,6 +428,8 @@ source_truncated(struct source *src, uint64_t size)
 	    (int64_t)(seen > done ? seen - done : 0), 0, "truncated");
 	if (src->ev != NULL)
 		evidence_seal(src->ev, "truncation");
+	/* What was archived of the old bytes says nothing of the new ones. */
+	source_forget(src, &src->cur);
 	src->fp_len = 0;
 	src->cur.seen = size;
 	source_start_at(src, 0, false);
@@ -471,6 +490,8 @@ source_open_pos(struct source *src, const struct source_pos *pos)
 		    "bytes, position %llu)", src->name, src->path,
 		    (unsigned long long)at_path.seen,
 		    (unsigned long long)pos->offset);
+		/* What may be lost is of the old bytes, not the new size. */
+		src->cur.seen = pos->seen;
 		source_truncated(src, at_path.seen);
 		return 0;
 	}
@@ -534,20 +555,32 @@ source_open(struct source *src, const struct source_pos *pos)
 	return rc;
 }
 
-void
-source_position(struct source *src, struct source_pos *pos)
+/*
+ * Grow the fingerprint over the head bytes read so far, as soon as they
+ * are read: a file cut and written again past the position between two
+ * looks is known by its head.
+ */
+static void
+source_grow_fp(struct source *src)
 {
 	uint64_t	done = linebuf_done(&src->lb);
 	size_t		want;
 
+	want = done < SOURCE_FP_MAX ? (size_t)done : SOURCE_FP_MAX;
+	if (want > src->fp_len && src->cur.fd != -1 && !src->cur.copy &&
+	    source_head_hash(src->cur.fd, want, src->fp) == 0)
+		src->fp_len = want;
+}
+
+void
+source_position(struct source *src, struct source_pos *pos)
+{
+	uint64_t	done = linebuf_done(&src->lb);
+
 	memset(pos, 0, sizeof *pos);
 	if (src->cur.fd == -1)
 		return;
-	/* Grow the fingerprint while the file's head is ours to read. */
-	want = done < SOURCE_FP_MAX ? (size_t)done : SOURCE_FP_MAX;
-	if (want > src->fp_len && !src->cur.copy &&
-	    source_head_hash(src->cur.fd, want, src->fp) == 0)
-		src->fp_len = want;
+	source_grow_fp(src);
 	pos->valid = true;
 	pos->dev = src->cur.id_dev;
 	pos->ino = src->cur.id_ino;
@@ -675,6 +708,7 @@ source_read(struct source *src, size_t budget)
 	struct stat	sb;
 	uint64_t	at;
 	int64_t		now;
+	int		more;
 
 	src->blocked = false;
 	if (src->cur.fd == -1) {
@@ -693,7 +727,10 @@ source_read(struct source *src, size_t budget)
 			src->cur.seen = (uint64_t)sb.st_size;
 		source_set_ref(src, &sb);
 	}
-	if (source_read_fd(src, budget))
+	more = source_read_fd(src, budget);
+	if (src->fp_len < SOURCE_FP_MAX)
+		source_grow_fp(src);
+	if (more)
 		return 1;
 	if (src->blocked)
 		return 0;

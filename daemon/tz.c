@@ -3,13 +3,16 @@
  * offsets are computed directly; named zones go through the C library
  * (TZ + mktime), which is slow and process-global, so each zone caches the
  * offset of the last local hour it converted and only asks the library
- * again when the hour changes.  Loop thread only.
+ * again when the hour changes.  A struct tz belongs to one thread; the
+ * library calls are serialised by one lock, so threads that each hold
+ * their own struct tz (keibictl hunt's workers) may convert at once.
  */
 #include "config.h"
 
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,6 +105,9 @@ tz_parse_offset(const char *s, int32_t *off)
 	*off = sign * (h * 3600 + m * 60);
 	return 0;
 }
+
+/* TZ and the C library's zone state are process-wide. */
+static pthread_mutex_t	tz_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Run fn with TZ set to the zone's name, restoring it afterwards. */
 static char *
@@ -227,11 +233,13 @@ tz_to_utc(const struct tz *ctz, int year, int month, int day, int hour,
 		tm.tm_min = min;
 		tm.tm_sec = sec;
 		tm.tm_isdst = -1;
+		pthread_mutex_lock(&tz_lock);
 		saved = strcmp(tz->name, "local") != 0 ?
 		    tz_enter(tz->name) : NULL;
 		t = mktime(&tm);
 		if (strcmp(tz->name, "local") != 0)
 			tz_leave(saved);
+		pthread_mutex_unlock(&tz_lock);
 		/*
 		 * The offset mktime() applied, not tm_gmtoff: in a DST gap
 		 * mktime() moves the time forward and tm_gmtoff is that of
@@ -261,6 +269,7 @@ tz_offset_at(const struct tz *ctz, int64_t t)
 		return tz != NULL ? tz->off : 0;
 	key = tz_hour_floor(t);
 	if (key != tz->utc_key) {
+		pthread_mutex_lock(&tz_lock);
 		saved = strcmp(tz->name, "local") != 0 ?
 		    tz_enter(tz->name) : NULL;
 		if (localtime_r(&tt, &tm) == NULL)
@@ -269,6 +278,7 @@ tz_offset_at(const struct tz *ctz, int64_t t)
 			tz->utc_off = (int32_t)tm.tm_gmtoff;
 		if (strcmp(tz->name, "local") != 0)
 			tz_leave(saved);
+		pthread_mutex_unlock(&tz_lock);
 		tz->utc_key = key;
 	}
 	return tz->utc_off;

@@ -4,7 +4,9 @@
  * chain, the SHA-256 of every segment file and of its decompressed bytes,
  * their sizes and line counts, the continuity of each file's byte ranges
  * (gaps only where a gap record says so), SHA256SUMS, files the manifest
- * does not name, and the signed chain head when a public key is given.
+ * does not name, the hash of each segment's index, and the signed chain
+ * head when a public key is given (reading is shared with hunt, extract
+ * and replay in manifest.c).
  * It prints a verdict and the first problem found, and never changes the
  * archive.  Text taken from the archive is escaped before it is printed.
  */
@@ -24,13 +26,11 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <zlib.h>
 
 #include "evidence.h"
 #include "keibictl.h"
 #include "log.h"
+#include "manifest.h"
 
 #define VERIFY_SHOW	20		/* problems printed */
 
@@ -40,6 +40,7 @@ struct verify {
 	json_t		*lastgap;	/* same key -> last gap entry text */
 	json_t		*files;		/* file -> sha256_gz of live segments */
 	json_t		*gone;		/* deleted files */
+	json_t		*indexes;	/* index files of live segments */
 	unsigned long	 problems;
 	unsigned long	 warnings;
 	uint64_t	 entries;
@@ -76,89 +77,6 @@ verify_esc(const char *s)
 	return log_escape(s, strlen(s), buf, sizeof buf);
 }
 
-/* Hex of md/len into out. */
-static void
-verify_hex(const unsigned char *md, size_t len, char *out)
-{
-	static const char	hex[] = "0123456789abcdef";
-	size_t			i;
-
-	for (i = 0; i < len; i++) {
-		out[2 * i] = hex[md[i] >> 4];
-		out[2 * i + 1] = hex[md[i] & 0xf];
-	}
-	out[2 * len] = '\0';
-}
-
-/*
- * Hash segment path: SHA-256 of the file and of its decompressed bytes,
- * the raw length and newline count.  0, or -1 with *why.
- */
-static int
-verify_segment(const char *path, char *gzhex, char *rawhex, uint64_t *raw,
-    uint64_t *lines, uint64_t *size, const char **why)
-{
-	EVP_MD_CTX	*hg, *hr;
-	z_stream	 z;
-	unsigned char	 in[65536], out[65536], md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
-	ssize_t		 n;
-	int		 fd, rc = Z_OK, members = 0;
-	size_t		 i, got;
-
-	*raw = *lines = *size = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
-		*why = strerror(errno);
-		return -1;
-	}
-	hg = EVP_MD_CTX_new();
-	hr = EVP_MD_CTX_new();
-	if (hg == NULL || hr == NULL ||
-	    EVP_DigestInit_ex(hg, EVP_sha256(), NULL) != 1 ||
-	    EVP_DigestInit_ex(hr, EVP_sha256(), NULL) != 1)
-		fatalx("EVP");
-	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 15 + 16) != Z_OK)
-		fatalx("inflateInit2");
-	*why = NULL;
-	while ((n = read(fd, in, sizeof in)) > 0) {
-		*size += (uint64_t)n;
-		EVP_DigestUpdate(hg, in, (size_t)n);
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		while (z.avail_in > 0 && *why == NULL) {
-			if (rc == Z_STREAM_END) {
-				inflateReset(&z);
-				rc = Z_OK;
-			}
-			z.next_out = out;
-			z.avail_out = sizeof out;
-			rc = inflate(&z, Z_NO_FLUSH);
-			got = sizeof out - z.avail_out;
-			EVP_DigestUpdate(hr, out, got);
-			*raw += got;
-			for (i = 0; i < got; i++)
-				if (out[i] == '\n')
-					(*lines)++;
-			if (rc == Z_STREAM_END)
-				members++;
-			else if (rc != Z_OK && rc != Z_BUF_ERROR)
-				*why = "not a valid gzip stream";
-		}
-	}
-	if (*why == NULL && (rc != Z_STREAM_END || members == 0))
-		*why = "gzip stream cut short";
-	inflateEnd(&z);
-	close(fd);
-	EVP_DigestFinal_ex(hg, md, &mdlen);
-	verify_hex(md, mdlen, gzhex);
-	EVP_DigestFinal_ex(hr, md, &mdlen);
-	verify_hex(md, mdlen, rawhex);
-	EVP_MD_CTX_free(hg);
-	EVP_MD_CTX_free(hr);
-	return *why == NULL ? 0 : -1;
-}
-
 /* The continuity key of an entry. */
 static void
 verify_key(const json_t *o, char *key, size_t size)
@@ -170,6 +88,39 @@ verify_key(const json_t *o, char *key, size_t size)
 	    (long long)json_integer_value(json_object_get(o, "inode")));
 }
 
+/*
+ * The index a segment entry names must be there and match its hash; an
+ * index is no evidence, so a missing one is only a warning.
+ */
+static void
+verify_entry_index(struct verify *v, const json_t *o)
+{
+	const char	*idx = json_string_value(json_object_get(o, "idx"));
+	const char	*want = json_string_value(json_object_get(o,
+			    "sha256_idx"));
+	char		*path, hex[65];
+	uint64_t	 size;
+
+	if (idx == NULL)
+		return;
+	if (want == NULL || idx[0] == '/' || strstr(idx, "..") != NULL) {
+		verify_problem(v, "%s: the index entry is malformed",
+		    verify_esc(idx));
+		return;
+	}
+	json_object_set_new(v->indexes, idx, json_true());
+	if (asprintf(&path, "%s/%s", v->dir, idx) == -1)
+		fatal("asprintf");
+	if (manifest_hash_file(path, hex, &size) != 0) {
+		printf("warning: %s is missing (hunt reads the segment "
+		    "instead)\n", verify_esc(idx));
+		v->warnings++;
+	} else if (strcmp(hex, want) != 0)
+		verify_problem(v, "%s: SHA-256 of the index is %s, the "
+		    "manifest says %s", verify_esc(idx), hex, verify_esc(want));
+	free(path);
+}
+
 /* Check one segment entry (number idx). */
 static void
 verify_entry_segment(struct verify *v, uint64_t idx, const json_t *o)
@@ -178,9 +129,10 @@ verify_entry_segment(struct verify *v, uint64_t idx, const json_t *o)
 	const char	*sgz = json_string_value(json_object_get(o, "sha256_gz"));
 	const char	*sraw = json_string_value(json_object_get(o,
 			    "sha256_raw"));
-	uint64_t	 start, end, raw, lines, size;
+	uint64_t	 start, end;
+	struct mf_hash	 h;
 	struct stat	 sb;
-	char		 key[256], gzhex[65], rawhex[65], *path;
+	char		 key[256], *path;
 	const char	*why;
 	json_t		*next;
 
@@ -230,28 +182,28 @@ verify_entry_segment(struct verify *v, uint64_t idx, const json_t *o)
 		printf("warning: %s is writable\n", verify_esc(file));
 		v->warnings++;
 	}
-	if (verify_segment(path, gzhex, rawhex, &raw, &lines, &size,
-	    &why) != 0)
+	if (manifest_hash_segment(path, &h, &why) != 0)
 		verify_problem(v, "%s: %s", verify_esc(file), why);
-	else if (strcmp(gzhex, sgz) != 0)
+	else if (strcmp(h.gz, sgz) != 0)
 		verify_problem(v, "%s: SHA-256 of the file is %s, the "
-		    "manifest says %s", verify_esc(file), gzhex,
+		    "manifest says %s", verify_esc(file), h.gz,
 		    verify_esc(sgz));
-	else if (strcmp(rawhex, sraw) != 0)
+	else if (strcmp(h.raw, sraw) != 0)
 		verify_problem(v, "%s: SHA-256 of its bytes is %s, the "
-		    "manifest says %s", verify_esc(file), rawhex,
+		    "manifest says %s", verify_esc(file), h.raw,
 		    verify_esc(sraw));
-	else if (raw != end - start)
+	else if (h.raw_len != end - start)
 		verify_problem(v, "%s: holds %llu bytes, the manifest says "
-		    "%llu", verify_esc(file), (unsigned long long)raw,
+		    "%llu", verify_esc(file), (unsigned long long)h.raw_len,
 		    (unsigned long long)(end - start));
-	else if (lines != (uint64_t)json_integer_value(json_object_get(o,
+	else if (h.lines != (uint64_t)json_integer_value(json_object_get(o,
 	    "lines")))
 		verify_problem(v, "%s: holds %llu lines, the manifest says "
-		    "%lld", verify_esc(file), (unsigned long long)lines,
+		    "%lld", verify_esc(file), (unsigned long long)h.lines,
 		    (long long)json_integer_value(json_object_get(o, "lines")));
-	v->raw += raw;
+	v->raw += h.raw_len;
 	free(path);
+	verify_entry_index(v, o);
 }
 
 /* Check one gap entry. */
@@ -312,89 +264,70 @@ verify_collect_deleted(struct verify *v, FILE *f)
 	rewind(f);
 }
 
+/* One manifest line: its hash, its link and its content. */
+static int
+verify_line(void *arg, const struct mf_line *ml)
+{
+	struct verify	*v = arg;
+	const char	*type;
+
+	v->entries = ml->n;
+	if (ml->torn) {
+		verify_problem(v, "entry %llu: torn (no newline)",
+		    (unsigned long long)ml->n);
+		return 1;
+	}
+	if (ml->unhashed) {
+		verify_problem(v, "entry %llu: does not end with its hash",
+		    (unsigned long long)ml->n);
+		return 0;
+	}
+	if (ml->changed)
+		verify_problem(v, "entry %llu: its hash does not match its "
+		    "text (changed)", (unsigned long long)ml->n);
+	if (ml->o == NULL) {
+		verify_problem(v, "entry %llu: not JSON: %s",
+		    (unsigned long long)ml->n, ml->json_error);
+		return 0;
+	}
+	if (ml->relinked)
+		verify_problem(v, "entry %llu: \"prev\" does not name the "
+		    "entry before it (removed, inserted or reordered entries)",
+		    (unsigned long long)ml->n);
+	type = json_string_value(json_object_get(ml->o, "type"));
+	if (type != NULL && strcmp(type, "segment") == 0)
+		verify_entry_segment(v, ml->n, ml->o);
+	else if (type != NULL && strcmp(type, "gap") == 0)
+		verify_entry_gap(v, ml->n, ml->o, ml->text, ml->len);
+	else if (type != NULL && strcmp(type, "deleted") == 0)
+		v->deleted++;
+	else
+		verify_problem(v, "entry %llu: unknown type",
+		    (unsigned long long)ml->n);
+	return 0;
+}
+
 /* Check the manifest's chain and every entry. */
 static void
 verify_manifest(struct verify *v)
 {
-	FILE		*f;
-	char		*path, *line = NULL, *body, hash[65];
-	size_t		 cap = 0, blen;
-	ssize_t		 n;
-	json_t		*o;
-	json_error_t	 err;
-	const char	*prev, *type;
-	static const char suffix_fmt[] = ",\"hash\":\"";
+	FILE	*f;
+	char	*path;
 
-	memset(v->head, '0', 64);
-	v->head[64] = '\0';
 	if (asprintf(&path, "%s/%s", v->dir, EVIDENCE_MANIFEST) == -1)
 		fatal("asprintf");
 	if ((f = fopen(path, "re")) == NULL) {
+		memset(v->head, '0', 64);
+		v->head[64] = '\0';
 		verify_problem(v, "%s: %s", EVIDENCE_MANIFEST, strerror(errno));
 		free(path);
 		return;
 	}
 	free(path);
 	verify_collect_deleted(v, f);
-	while ((n = getline(&line, &cap, f)) > 0) {
-		v->entries++;
-		if (line[n - 1] != '\n') {
-			verify_problem(v, "entry %llu: torn (no newline)",
-			    (unsigned long long)v->entries);
-			break;
-		}
-		/* ...,"hash":"<64 hex>"}\n */
-		if (n < 76 || memcmp(line + n - 76, suffix_fmt, 9) != 0 ||
-		    line[n - 3] != '"' || line[n - 2] != '}') {
-			verify_problem(v, "entry %llu: does not end with its "
-			    "hash", (unsigned long long)v->entries);
-			continue;
-		}
-		blen = (size_t)n - 76;
-		if ((body = malloc(blen + 2)) == NULL)
-			fatal("malloc");
-		memcpy(body, line, blen);
-		body[blen] = '}';
-		body[blen + 1] = '\0';
-		{
-			unsigned char	md[EVP_MAX_MD_SIZE];
-			unsigned int	mdlen = 0;
-
-			EVP_Digest(body, blen + 1, md, &mdlen, EVP_sha256(),
-			    NULL);
-			verify_hex(md, mdlen, hash);
-		}
-		free(body);
-		if (memcmp(hash, line + n - 67, 64) != 0) {
-			verify_problem(v, "entry %llu: its hash does not match "
-			    "its text (changed)", (unsigned long long)v->entries);
-		}
-		if ((o = json_loadb(line, (size_t)n, 0, &err)) == NULL) {
-			verify_problem(v, "entry %llu: not JSON: %s",
-			    (unsigned long long)v->entries, err.text);
-			memcpy(v->head, line + n - 67, 64);
-			continue;
-		}
-		prev = json_string_value(json_object_get(o, "prev"));
-		if (prev == NULL || strcmp(prev, v->head) != 0)
-			verify_problem(v, "entry %llu: \"prev\" does not name the "
-			    "entry before it (removed, inserted or reordered "
-			    "entries)", (unsigned long long)v->entries);
-		memcpy(v->head, line + n - 67, 64);
-		type = json_string_value(json_object_get(o, "type"));
-		if (type != NULL && strcmp(type, "segment") == 0)
-			verify_entry_segment(v, v->entries, o);
-		else if (type != NULL && strcmp(type, "gap") == 0)
-			verify_entry_gap(v, v->entries, o, line, (size_t)n);
-		else if (type != NULL && strcmp(type, "deleted") == 0)
-			v->deleted++;
-		else
-			verify_problem(v, "entry %llu: unknown type",
-			    (unsigned long long)v->entries);
-		json_decref(o);
-	}
-	free(line);
 	fclose(f);
+	if (manifest_walk(v->dir, verify_line, v, v->head) != 0)
+		verify_problem(v, "%s: %s", EVIDENCE_MANIFEST, strerror(errno));
 }
 
 /* SHA256SUMS must list exactly the live segments with their hashes. */
@@ -492,70 +425,26 @@ verify_walk(struct verify *v, const char *rel, int depth)
 static void
 verify_head(struct verify *v, const char *keyfile)
 {
-	json_t		*o;
-	char		*path, *msg;
-	const char	*hash, *sig;
-	unsigned char	 sigb[128];
-	size_t		 siglen, i;
-	EVP_PKEY	*key = NULL;
-	EVP_MD_CTX	*c;
-	FILE		*f;
-	int		 ok;
+	struct mf_head	mh;
 
-	if (asprintf(&path, "%s/%s", v->dir, EVIDENCE_HEAD) == -1)
-		fatal("asprintf");
-	o = json_load_file(path, 0, NULL);
-	free(path);
-	if (o == NULL) {
+	manifest_head(v->dir, v->entries, v->head, keyfile, &mh);
+	if (!mh.present) {
 		if (keyfile != NULL)
 			verify_problem(v, "%s is missing: the chain head is "
 			    "not signed", EVIDENCE_HEAD);
 		return;
 	}
-	hash = json_string_value(json_object_get(o, "hash"));
-	if ((uint64_t)json_integer_value(json_object_get(o, "entries")) !=
-	    v->entries || hash == NULL || strcmp(hash, v->head) != 0)
-		verify_problem(v, "%s names entry %lld, but the manifest has "
+	if (!mh.matches)
+		verify_problem(v, "%s names entry %llu, but the manifest has "
 		    "%llu entries ending in another hash (entries removed or "
 		    "added after signing)", EVIDENCE_HEAD,
-		    (long long)json_integer_value(json_object_get(o,
-		    "entries")), (unsigned long long)v->entries);
-	if (keyfile == NULL) {
-		json_decref(o);
+		    (unsigned long long)mh.entries,
+		    (unsigned long long)v->entries);
+	if (keyfile == NULL)
 		return;
-	}
-	if ((f = fopen(keyfile, "re")) == NULL ||
-	    (key = PEM_read_PUBKEY(f, NULL, NULL, NULL)) == NULL) {
+	if (mh.sig < 0 && strcmp(mh.sig_why, "not a readable public key") == 0)
 		verify_problem(v, "%s: not a readable public key", keyfile);
-		if (f != NULL)
-			fclose(f);
-		json_decref(o);
-		return;
-	}
-	fclose(f);
-	sig = json_string_value(json_object_get(o, "sig"));
-	siglen = sig != NULL ? strlen(sig) / 2 : 0;
-	for (i = 0; i < siglen && i < sizeof sigb; i++) {
-		unsigned int	b;
-
-		if (sscanf(sig + 2 * i, "%2x", &b) != 1)
-			break;
-		sigb[i] = (unsigned char)b;
-	}
-	if (asprintf(&msg, "keibi chain head\n%lld\n%s\n",
-	    (long long)json_integer_value(json_object_get(o, "entries")),
-	    hash != NULL ? hash : "") == -1)
-		fatal("asprintf");
-	c = EVP_MD_CTX_new();
-	ok = c != NULL && siglen > 0 && siglen <= sizeof sigb &&
-	    EVP_DigestVerifyInit(c, NULL, NULL, NULL, key) == 1 &&
-	    EVP_DigestVerify(c, sigb, siglen, (unsigned char *)msg,
-	    strlen(msg)) == 1;
-	EVP_MD_CTX_free(c);
-	free(msg);
-	EVP_PKEY_free(key);
-	json_decref(o);
-	if (!ok)
+	else if (mh.sig < 0)
 		verify_problem(v, "%s: the signature does not verify with %s",
 		    EVIDENCE_HEAD, keyfile);
 	else
@@ -597,6 +486,7 @@ ctl_verify_exec(int argc, char **argv)
 	v.lastgap = json_object();
 	v.files = json_object();
 	v.gone = json_object();
+	v.indexes = json_object();
 	verify_manifest(&v);
 	verify_sums(&v);
 	verify_walk(&v, "", 0);
@@ -614,6 +504,7 @@ ctl_verify_exec(int argc, char **argv)
 	json_decref(v.lastgap);
 	json_decref(v.files);
 	json_decref(v.gone);
+	json_decref(v.indexes);
 	config_free(conf);
 	return v.problems == 0 ? 0 : 1;
 }

@@ -30,6 +30,9 @@ extern const struct ctl_cmd ctl_cmd_parse;
 extern const struct ctl_cmd ctl_cmd_test;
 extern const struct ctl_cmd ctl_cmd_alerts;
 extern const struct ctl_cmd ctl_cmd_verify;
+extern const struct ctl_cmd ctl_cmd_hunt;
+extern const struct ctl_cmd ctl_cmd_extract;
+extern const struct ctl_cmd ctl_cmd_replay;
 extern const struct ctl_cmd ctl_cmd_status;
 extern const struct ctl_cmd ctl_cmd_reload;
 extern const struct ctl_cmd ctl_cmd_incidents;
@@ -46,6 +49,9 @@ static const struct ctl_cmd *const ctl_cmds[] = {
 	&ctl_cmd_test,
 	&ctl_cmd_alerts,
 	&ctl_cmd_verify,
+	&ctl_cmd_hunt,
+	&ctl_cmd_extract,
+	&ctl_cmd_replay,
 	&ctl_cmd_parsers,
 	&ctl_cmd_incidents,
 	&ctl_cmd_show,

@@ -23,7 +23,8 @@
  * lines said (copied from its ICID at "Start MID"), DCIDs the server a
  * delivery connection went to.  "ICID n close", "DCID n close" and
  * "Message finished" free their entries.  Other lines of the appliance
- * (configuration, alerts) are events with action "info".
+ * (configuration, alerts) are events with action "info"; lines without
+ * the appliance's level ("Info:", "Warning:", ...) are not its.
  *
  * Fields are spans into the line or into the tables; parsing allocates
  * nothing, never reads past len and keeps no pointer into the line.
@@ -365,6 +366,21 @@ esa_ids(struct esa_state *st, const char *p, const char *end,
 	return 1;
 }
 
+/* True if the len bytes at p are a level of the appliance's logs. */
+static bool
+esa_level(const char *p, size_t len)
+{
+	static const char *const levels[] = {
+		"Info", "Warning", "Critical", "Debug", "Trace", "Alert", NULL
+	};
+	size_t	i;
+
+	for (i = 0; levels[i] != NULL; i++)
+		if (strlen(levels[i]) == len && memcmp(levels[i], p, len) == 0)
+			return true;
+	return false;
+}
+
 /* The text after "Info: ", "Warning: " and the like. */
 static int
 esa_body(struct esa_state *st, const char *p, const char *end,
@@ -372,14 +388,17 @@ esa_body(struct esa_state *st, const char *p, const char *end,
 {
 	const char	*q;
 
-	/* The level: "Info:", "Warning:", "Critical:", "Debug:". */
+	/*
+	 * The level ("Info:", "Warning:", "Critical:", "Debug:", "Trace:")
+	 * starts every line of the appliance; other programs' lines are
+	 * not its.
+	 */
 	for (q = p; q < end && q - p < 12 && *q != ':' && *q != ' '; q++)
 		;
-	if (q < end && *q == ':' && q > p) {
-		p = q + 1;
-		while (p < end && *p == ' ')
-			p++;
-	}
+	if (q >= end || *q != ':' || !esa_level(p, (size_t)(q - p)))
+		return 0;
+	for (p = q + 1; p < end && *p == ' '; p++)
+		;
 	if (p == end)
 		return 0;
 	if (esa_starts(p, end, "New SMTP ICID "))

@@ -217,15 +217,13 @@ envoy_json(struct envoy_state *st, const char *p, const char *end,
 	struct jscan	 js;
 	struct jval	 val;
 	enum envoy_key	 k;
-	size_t		 n = 0;
 	int		 r;
 
 	memset(v, 0, sizeof v);
 	if (jscan_open(&js, (struct span){ p, (size_t)(end - p) }) != 0)
 		return -1;
 	while ((r = jscan_next(&js, &key, &val)) == 1) {
-		k = (enum envoy_key)jscan_key_cached(&st->kc, n++, envoy_keys,
-		    key);
+		k = (enum envoy_key)jscan_key_cached(&st->kc, envoy_keys, key);
 		if (k == EK_NONE || v[k].len > 0)
 			continue;
 		if (jscan_string(&st->sc, &val, &s))

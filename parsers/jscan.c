@@ -334,15 +334,19 @@ jscan_key(const struct jkey *tab, struct span key)
 	return 0;
 }
 
-/* jscan_key() through the cache of names by position. */
+/* jscan_key() through the cache of names seen before. */
 int
-jscan_key_cached(struct jkey_cache *c, size_t pos, const struct jkey *tab,
+jscan_key_cached(struct jkey_cache *c, const struct jkey *tab,
     struct span key)
 {
+	size_t	pos;
 	int	id;
 
-	if (pos >= JKEY_CACHE_SLOTS || key.len > JKEY_CACHE_NAME)
+	if (key.len == 0 || key.len > JKEY_CACHE_NAME)
 		return jscan_key(tab, key);
+	pos = (key.len * 31 + (uint8_t)key.p[0] * 7 +
+	    (uint8_t)key.p[key.len - 1] + (uint8_t)key.p[key.len / 2] * 3) %
+	    JKEY_CACHE_SLOTS;
 	if (c->e[pos].len == key.len && key.len > 0 &&
 	    memcmp(c->e[pos].name, key.p, key.len) == 0)
 		return c->e[pos].id;

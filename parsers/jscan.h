@@ -77,12 +77,12 @@ struct jkey {
 int	jscan_key(const struct jkey *tab, struct span key);
 
 /*
- * The member names of the last object, by position: one producer writes
- * the same members in the same order on every line, so the n-th name is
+ * Member names seen before, in slots chosen by a hash of the name: one
+ * producer writes the same few dozen names on every line, so a name is
  * looked up with one comparison instead of a table search.  Part of a
  * parser's state; zeroed, it is empty.
  */
-#define JKEY_CACHE_SLOTS	64
+#define JKEY_CACHE_SLOTS	256
 #define JKEY_CACHE_NAME		32
 
 struct jkey_cache {
@@ -93,8 +93,8 @@ struct jkey_cache {
 	}	e[JKEY_CACHE_SLOTS];
 };
 
-/* jscan_key() for the member at position pos of its object, cached. */
-int	jscan_key_cached(struct jkey_cache *, size_t pos, const struct jkey *,
+/* jscan_key() through the cache. */
+int	jscan_key_cached(struct jkey_cache *, const struct jkey *,
 	    struct span key);
 
 #endif

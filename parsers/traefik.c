@@ -149,15 +149,14 @@ traefik_json(struct traefik_state *st, const char *p, const char *end,
 	struct jval		 val;
 	enum traefik_key	 k;
 	uint8_t			 digits;
-	size_t			 n = 0;
 	int			 r;
 
 	memset(v, 0, sizeof v);
 	if (jscan_open(&js, (struct span){ p, (size_t)(end - p) }) != 0)
 		return -1;
 	while ((r = jscan_next(&js, &key, &val)) == 1) {
-		k = (enum traefik_key)jscan_key_cached(&st->kc, n++,
-		    traefik_keys, key);
+		k = (enum traefik_key)jscan_key_cached(&st->kc, traefik_keys,
+		    key);
 		if (k == TK_NONE)
 			continue;
 		if (jscan_string(&st->sc, &val, &s))

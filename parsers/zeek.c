@@ -370,7 +370,7 @@ zeek_json(struct zeek_state *st, struct span obj, struct zeek_line *zl)
 	struct span	key, s;
 	struct jval	val;
 	enum zeek_role	role;
-	int		r, n = 0;
+	int		r;
 
 	zl->json = true;
 	if (zeek_wrapper(obj, &s, &key)) {
@@ -380,9 +380,8 @@ zeek_json(struct zeek_state *st, struct span obj, struct zeek_line *zl)
 	if (jscan_open(&js, obj) != 0)
 		return -1;
 	while ((r = jscan_next(&js, &key, &val)) == 1) {
-		n++;
-		role = (enum zeek_role)jscan_key_cached(&st->kc,
-		    (size_t)(n - 1), zeek_names, key);
+		role = (enum zeek_role)jscan_key_cached(&st->kc, zeek_names,
+		    key);
 		if (role == ZR_NONE)
 			continue;
 		if (val.type == JT_NULL)

@@ -345,13 +345,12 @@ zs_json(struct zs_state *st, struct span obj, struct span *v, int depth,
 	struct span	key, s;
 	struct jval	val;
 	enum zs_key	k;
-	size_t		n = 0;
 	int		r;
 
 	if (jscan_open(&js, obj) != 0)
 		return -1;
 	while ((r = jscan_next(&js, &key, &val)) == 1) {
-		k = (enum zs_key)jscan_key_cached(&st->kc, n++, zs_keys, key);
+		k = (enum zs_key)jscan_key_cached(&st->kc, zs_keys, key);
 		if (k == ZK_NONE)
 			continue;
 		if (k == ZK_EVENT) {

@@ -3,8 +3,9 @@
  * (iptables), proxy.log (Squid native) and mail.log (Postfix) into a
  * folder, N lines in all, 64 lines a second of corpus time, mixed like a
  * real log host's day (web out through the firewall and the proxy,
- * inbound noise, SMB to the Internet, web attacks through the proxy, the
- * life of each message, spam refused as such), with the attack scenarios
+ * inbound noise, rare SMB to the Internet and web attacks through the
+ * proxy, the life of each message, one in 40 refused as spam; about one
+ * line in 750 raises an alert), with the attack scenarios
  * of tests/integration/scenario.c folded in every hour of corpus time:
  *   - beacons: four implants calling c2-N.badcdn.example through the proxy
  *     on 45 s to 5 min timers (+-20 %, steady sizes) and two calling an
@@ -332,8 +333,12 @@ main(int argc, char **argv)
 		gen_syslog_time(ts, sizeof ts, t);
 		r = gen_rand() % 1000;
 		if (r < 450) {
-			/* Firewall: mostly web out, inbound noise, a sweep. */
-			unsigned int	dport = r < 5 ? 445 : r < 300 ? 443 : 80;
+			/*
+			 * Firewall: mostly web out, inbound noise, and now
+			 * and then (one line in 20,000) SMB to the Internet.
+			 */
+			unsigned int	dport = r < 5 && gen_rand() % 100 == 0 ?
+			    445 : r < 300 ? 443 : 80;
 			int		in = r >= 380;
 
 			fprintf(fw, "%s gw01 kernel: [%lu.%06u] %s IN=%s "
@@ -350,11 +355,11 @@ main(int argc, char **argv)
 			    gen_range(1, 254), gen_range(1, 65535),
 			    gen_range(1024, 65535), in ? 22 : dport);
 		} else if (r < 850) {
-			/* Proxy: browsing, tunnels, a few attacks. */
+			/* Proxy: browsing, tunnels, a rare attack (1 in 33,000). */
 			const char	*url;
 			int		 connect = r < 600;
 
-			if (r >= 650 && r < 653)
+			if (r >= 650 && r < 653 && gen_rand() % 100 == 0)
 				url = gen_attacks[gen_rand() % 3];
 			else if (connect)
 				url = gen_tunnels[gen_rand() % 5];

@@ -1,0 +1,1029 @@
+/*
+ * segidx.c: the per-segment index (see segidx.h).  The builder runs four
+ * small scanners over the raw bytes at once, each keeping only the token
+ * it is in: ASCII words, dotted names, dotted-quad IPv4 and colon runs
+ * that may be IPv6.  Keys are hashed to 64 bits and kept once each in a
+ * table of at most SEGIDX_MAX_KEYS per kind (past that the kind is marked
+ * full and always answers "maybe"); the Bloom filters are sized from the
+ * exact counts, about ten bits per key, seven probes.
+ *
+ * File layout (little-endian): "KEIBIIX1", u32 version, u32 kinds, the
+ * 32-byte SHA-256 of the segment it indexes, u64 raw bytes, then per kind
+ * u32 kind, u32 probes, u64 bits (0: full), u64 keys, u64 offset, then the
+ * bit arrays as u64 words.  This module never reads past a buffer, never
+ * trusts a file it did not check, and never fails a seal.
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "segidx.h"
+
+#define SX_MAGIC	"KEIBIIX1"
+#define SX_VERSION	1
+#define SX_HEAD		56		/* bytes before the section table */
+#define SX_SECTION	32		/* bytes per section entry */
+#define SX_PROBES	7
+#define SX_BITS_PER_KEY	10
+#define SX_MAX_FILE	(64 * 1024 * 1024)
+#define SX_V6_MAX	64		/* chars of a colon run kept */
+#define SX_V6_CUTS	3		/* colons tried at each end */
+
+/* Byte classes of the scanners. */
+#define SC_WORD		0x01		/* [A-Za-z0-9] */
+#define SC_DOMAIN	0x02		/* [A-Za-z0-9._-] */
+#define SC_V4		0x04		/* [0-9.] */
+#define SC_V6		0x08		/* [0-9A-Fa-f:.] */
+
+/* Key tags, so equal bytes of two kinds never collide. */
+#define SX_TAG_IP	'I'
+#define SX_TAG_NET	'N'
+
+struct sx_set {
+	uint64_t	*v;		/* 0: empty slot */
+	size_t		 cap;		/* power of two */
+	size_t		 n;
+	bool		 full;
+};
+
+struct segidx_build {
+	struct sx_set	 set[SEGIDX_NKINDS];
+	uint64_t	 bytes;
+
+	char		 word[SEGIDX_WORD_MAX];
+	size_t		 wlen;
+	bool		 wlong;
+
+	char		 dom[2 * SEGIDX_DOMAIN_MAX];
+	size_t		 dlen;
+	bool		 dcut;		/* the head was dropped */
+
+	unsigned int	 v4part[3];	/* the last valid parts */
+	unsigned int	 v4n;		/* how many of them are consecutive */
+	unsigned int	 v4cur;
+	unsigned int	 v4digits;
+
+	char		 v6[SX_V6_MAX];
+	size_t		 v6len;
+};
+
+struct sx_filter {
+	uint32_t	 probes;
+	uint64_t	 bits;		/* 0: full, always "maybe" */
+	uint64_t	 keys;
+	const uint8_t	*words;		/* bits / 8 bytes */
+};
+
+struct segidx {
+	uint8_t			*buf;
+	size_t			 len;
+	struct sx_filter	 f[SEGIDX_NKINDS];
+	uint64_t		 bytes;
+};
+
+static uint8_t	sx_class[256];
+
+/* Fill the class table once (idempotent, so a race is harmless). */
+static void
+sx_classes(void)
+{
+	int	c;
+
+	if (sx_class['a'] != 0)
+		return;
+	for (c = 0; c < 256; c++) {
+		uint8_t	k = 0;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9'))
+			k |= SC_WORD | SC_DOMAIN;
+		if (c == '.' || c == '-' || c == '_')
+			k |= SC_DOMAIN;
+		if ((c >= '0' && c <= '9') || c == '.')
+			k |= SC_V4;
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		    (c >= 'A' && c <= 'F') || c == ':' || c == '.')
+			k |= SC_V6;
+		sx_class[c] = k;
+	}
+}
+
+static inline char
+sx_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* A 64-bit finaliser (MurmurHash3's fmix64). */
+static inline uint64_t
+sx_mix(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+/* Hash of a key of kind: FNV-1a over the bytes, then mixed.  Stable. */
+static uint64_t
+sx_hash(enum segidx_kind kind, const void *p, size_t len)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h = 0xcbf29ce484222325ULL ^ ((uint64_t)kind << 56);
+	size_t		 i;
+
+	for (i = 0; i < len; i++) {
+		h ^= b[i];
+		h *= 0x100000001b3ULL;
+	}
+	h = sx_mix(h ^ len);
+	return h != 0 ? h : 1;
+}
+
+/* Bit i of probe n of hash h in a filter of bits bits. */
+static inline uint64_t
+sx_bit(uint64_t h, uint64_t h2, unsigned int n, uint64_t bits)
+{
+	uint64_t	x = h + (uint64_t)n * h2;
+
+	return ((x >> 32) * bits) >> 32;
+}
+
+static inline uint64_t
+sx_second(uint64_t h)
+{
+	return sx_mix(h ^ 0x9e3779b97f4a7c15ULL) | 1;
+}
+
+/* --- building ------------------------------------------------------------ */
+
+/* Add hash h to a set; past SEGIDX_MAX_KEYS the set is marked full. */
+static void
+sx_set_add(struct sx_set *s, uint64_t h)
+{
+	uint64_t	*old;
+	size_t		 i, j, ocap;
+
+	if (s->full)
+		return;
+	if (s->cap == 0 || (s->n + 1) * 2 > s->cap) {
+		if (s->n >= SEGIDX_MAX_KEYS) {
+			s->full = true;
+			free(s->v);
+			s->v = NULL;
+			s->cap = s->n = 0;
+			return;
+		}
+		old = s->v;
+		ocap = s->cap;
+		s->cap = ocap == 0 ? 4096 : ocap * 2;
+		if ((s->v = calloc(s->cap, sizeof *s->v)) == NULL)
+			fatal("calloc");
+		for (i = 0; i < ocap; i++) {
+			if (old[i] == 0)
+				continue;
+			for (j = old[i] & (s->cap - 1); s->v[j] != 0;
+			    j = (j + 1) & (s->cap - 1))
+				;
+			s->v[j] = old[i];
+		}
+		free(old);
+	}
+	for (j = h & (s->cap - 1); s->v[j] != 0; j = (j + 1) & (s->cap - 1))
+		if (s->v[j] == h)
+			return;
+	s->v[j] = h;
+	s->n++;
+}
+
+static void
+sx_add(struct segidx_build *b, enum segidx_kind kind, const void *p,
+    size_t len)
+{
+	sx_set_add(&b->set[kind], sx_hash(kind, p, len));
+}
+
+/* The keys of an address: itself and its networks. */
+static void
+sx_add_addr(struct segidx_build *b, const struct netaddr *na)
+{
+	uint8_t	k[19];
+
+	memset(k, 0, sizeof k);
+	k[0] = SX_TAG_IP;
+	k[1] = na->family;
+	memcpy(k + 3, na->a, 16);
+	sx_add(b, SEGIDX_ADDR, k, sizeof k);
+	k[0] = SX_TAG_NET;
+	if (na->family == 4) {
+		k[2] = 24;
+		k[6] = 0;
+		sx_add(b, SEGIDX_ADDR, k, sizeof k);
+		k[2] = 16;
+		k[5] = 0;
+		sx_add(b, SEGIDX_ADDR, k, sizeof k);
+	} else {
+		k[2] = 64;
+		memset(k + 3 + 8, 0, 8);
+		sx_add(b, SEGIDX_ADDR, k, sizeof k);
+		k[2] = 48;
+		memset(k + 3 + 6, 0, 2);
+		sx_add(b, SEGIDX_ADDR, k, sizeof k);
+	}
+}
+
+/* True if s/len has a character other than digits and dots. */
+static bool
+sx_has_name_char(const char *s, size_t len)
+{
+	size_t	i;
+
+	for (i = 0; i < len; i++)
+		if (s[i] != '.' && (s[i] < '0' || s[i] > '9'))
+			return true;
+	return false;
+}
+
+/* A dotted name ended: add it and every parent with a dot. */
+static void
+sx_end_domain(struct segidx_build *b)
+{
+	char	*d = b->dom;
+	size_t	 len = b->dlen, i;
+
+	b->dlen = 0;
+	while (len > 0 && d[len - 1] == '.')
+		len--;
+	for (i = 0; i < len; i++) {
+		if (i == 0 ? b->dcut : d[i - 1] != '.')
+			continue;
+		if (d[i] == '.')
+			continue;
+		if (memchr(d + i, '.', len - i) == NULL)
+			break;
+		if (sx_has_name_char(d + i, len - i))
+			sx_add(b, SEGIDX_DOMAIN, d + i, len - i);
+	}
+	b->dcut = false;
+}
+
+static void
+sx_end_word(struct segidx_build *b)
+{
+	if (b->wlen > 0 && !b->wlong)
+		sx_add(b, SEGIDX_WORD, b->word, b->wlen);
+	b->wlen = 0;
+	b->wlong = false;
+}
+
+/* A part of a dotted run ended; four valid parts in a row: an IPv4. */
+static void
+sx_end_v4part(struct segidx_build *b)
+{
+	struct netaddr	na;
+
+	if (b->v4digits == 0 || b->v4digits > 3 || b->v4cur > 255) {
+		b->v4n = 0;
+		goto out;
+	}
+	if (b->v4n == 3) {
+		memset(&na, 0, sizeof na);
+		na.family = 4;
+		na.a[0] = (uint8_t)b->v4part[0];
+		na.a[1] = (uint8_t)b->v4part[1];
+		na.a[2] = (uint8_t)b->v4part[2];
+		na.a[3] = (uint8_t)b->v4cur;
+		sx_add_addr(b, &na);
+		b->v4part[0] = b->v4part[1];
+		b->v4part[1] = b->v4part[2];
+		b->v4part[2] = b->v4cur;
+	} else
+		b->v4part[b->v4n++] = b->v4cur;
+out:
+	b->v4cur = 0;
+	b->v4digits = 0;
+}
+
+/*
+ * A run of hex digits, colons and dots ended.  With two colons or more it
+ * may hold an IPv6 address, perhaps with an interface before it or a port
+ * after it ("inside:2001:db8::1", "2001:db8::1:443"): every span that
+ * starts at the run or after one of its first colons and ends at its end
+ * or before one of its last colons is tried.
+ */
+static void
+sx_end_v6(struct segidx_build *b)
+{
+	struct netaddr	 na;
+	const char	*r = b->v6;
+	size_t		 len = b->v6len, i, ns = 0, ne = 0, s, e, colons = 0;
+	size_t		 starts[SX_V6_CUTS + 1], ends[SX_V6_CUTS + 1];
+
+	b->v6len = 0;
+	while (len > 0 && (r[len - 1] == '.' || r[len - 1] == ':'))
+		len--;
+	for (i = 0; i < len; i++)
+		if (r[i] == ':')
+			colons++;
+	if (colons < 2)
+		return;
+	starts[ns++] = 0;
+	ends[ne++] = len;
+	for (i = 1; i + 1 < len && ns <= SX_V6_CUTS; i++)
+		if (r[i] == ':' && r[i - 1] != ':' && r[i + 1] != ':')
+			starts[ns++] = i + 1;
+	for (i = len - 1; i > 0 && ne <= SX_V6_CUTS; i--)
+		if (r[i] == ':' && r[i - 1] != ':' && i + 1 < len &&
+		    r[i + 1] != ':')
+			ends[ne++] = i;
+	for (s = 0; s < ns; s++) {
+		for (e = 0; e < ne; e++) {
+			if (ends[e] <= starts[s] + 1)
+				continue;
+			if (netaddr_parse(&na, r + starts[s],
+			    ends[e] - starts[s]) == 0)
+				sx_add_addr(b, &na);
+		}
+	}
+}
+
+struct segidx_build *
+segidx_build_new(void)
+{
+	struct segidx_build	*b;
+
+	sx_classes();
+	if ((b = calloc(1, sizeof *b)) == NULL)
+		fatal("calloc");
+	return b;
+}
+
+void
+segidx_build_add(struct segidx_build *b, const void *p, size_t len)
+{
+	const uint8_t	*s = p;
+	size_t		 i;
+	uint8_t		 k, c;
+
+	b->bytes += len;
+	for (i = 0; i < len; i++) {
+		c = s[i];
+		k = sx_class[c];
+		if (k & SC_WORD) {
+			if (b->wlen < sizeof b->word)
+				b->word[b->wlen++] = sx_lower((char)c);
+			else
+				b->wlong = true;
+		} else if (b->wlen > 0 || b->wlong)
+			sx_end_word(b);
+		if (k & SC_DOMAIN) {
+			if (b->dlen == sizeof b->dom) {
+				/* Keep the tail: parents are suffixes. */
+				memmove(b->dom, b->dom + SEGIDX_DOMAIN_MAX,
+				    SEGIDX_DOMAIN_MAX);
+				b->dlen = SEGIDX_DOMAIN_MAX;
+				b->dcut = true;
+			}
+			b->dom[b->dlen++] = sx_lower((char)c);
+		} else if (b->dlen > 0)
+			sx_end_domain(b);
+		if (k & SC_V4) {
+			if (c == '.')
+				sx_end_v4part(b);
+			else {
+				b->v4cur = b->v4cur * 10 + (c - '0');
+				if (b->v4cur > 999)
+					b->v4cur = 999;
+				b->v4digits++;
+			}
+		} else if (b->v4digits > 0 || b->v4n > 0) {
+			sx_end_v4part(b);
+			b->v4n = 0;
+		}
+		if (k & SC_V6) {
+			if (b->v6len == sizeof b->v6) {
+				memmove(b->v6, b->v6 + SX_V6_MAX / 2,
+				    SX_V6_MAX / 2);
+				b->v6len = SX_V6_MAX / 2;
+			}
+			b->v6[b->v6len++] = (char)c;
+		} else if (b->v6len > 0)
+			sx_end_v6(b);
+	}
+}
+
+/* End every token (the end of the segment). */
+static void
+sx_finish(struct segidx_build *b)
+{
+	sx_end_word(b);
+	if (b->dlen > 0)
+		sx_end_domain(b);
+	if (b->v4digits > 0)
+		sx_end_v4part(b);
+	b->v4n = 0;
+	if (b->v6len > 0)
+		sx_end_v6(b);
+}
+
+void
+segidx_build_free(struct segidx_build *b)
+{
+	int	i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < SEGIDX_NKINDS; i++)
+		free(b->set[i].v);
+	free(b);
+}
+
+static void
+sx_put32(uint8_t *p, uint32_t v)
+{
+	int	i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void
+sx_put64(uint8_t *p, uint64_t v)
+{
+	int	i;
+
+	for (i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint32_t
+sx_get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	    (uint32_t)p[3] << 24;
+}
+
+static uint64_t
+sx_get64(const uint8_t *p)
+{
+	return (uint64_t)sx_get32(p) | (uint64_t)sx_get32(p + 4) << 32;
+}
+
+/* Lower-case hex of len bytes into out (2 * len + 1 bytes). */
+static void
+sx_hex(const unsigned char *p, size_t len, char *out)
+{
+	static const char	hex[] = "0123456789abcdef";
+	size_t			i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = hex[p[i] >> 4];
+		out[2 * i + 1] = hex[p[i] & 0xf];
+	}
+	out[2 * len] = '\0';
+}
+
+/* The value of a lower-case hex digit; -1 if c is none. */
+static int
+sx_nibble(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* 64 hex digits into 32 bytes; -1 if s is not that. */
+static int
+sx_unhex(const char *s, uint8_t *out)
+{
+	int	i, hi, lo;
+
+	if (s == NULL || strlen(s) != 64)
+		return -1;
+	for (i = 0; i < 32; i++) {
+		hi = sx_nibble(s[2 * i]);
+		lo = sx_nibble(s[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+/* The file image of a finished build (malloc'd) and its length. */
+static uint8_t *
+sx_image(struct segidx_build *b, const uint8_t *bind, size_t *lenp,
+    struct segidx_stats *st)
+{
+	uint64_t	 bits[SEGIDX_NKINDS], off, h, h2, bit;
+	uint8_t		*img, *sec, *words;
+	size_t		 len, i, j;
+	unsigned int	 n;
+
+	len = SX_HEAD + SEGIDX_NKINDS * SX_SECTION;
+	for (i = 0; i < SEGIDX_NKINDS; i++) {
+		struct sx_set	*s = &b->set[i];
+
+		bits[i] = 0;
+		if (!s->full) {
+			bits[i] = (uint64_t)s->n * SX_BITS_PER_KEY;
+			if (bits[i] < 512)
+				bits[i] = 512;
+			bits[i] = (bits[i] + 63) & ~(uint64_t)63;
+		}
+		len += bits[i] / 8;
+	}
+	if ((img = calloc(1, len)) == NULL)
+		fatal("calloc");
+	memcpy(img, SX_MAGIC, 8);
+	sx_put32(img + 8, SX_VERSION);
+	sx_put32(img + 12, SEGIDX_NKINDS);
+	memcpy(img + 16, bind, 32);
+	sx_put64(img + 48, b->bytes);
+	off = SX_HEAD + SEGIDX_NKINDS * SX_SECTION;
+	for (i = 0; i < SEGIDX_NKINDS; i++) {
+		struct sx_set	*s = &b->set[i];
+
+		sec = img + SX_HEAD + i * SX_SECTION;
+		sx_put32(sec, (uint32_t)i);
+		sx_put32(sec + 4, SX_PROBES);
+		sx_put64(sec + 8, bits[i]);
+		sx_put64(sec + 16, s->n);
+		sx_put64(sec + 24, off);
+		words = img + off;
+		for (j = 0; j < s->cap && bits[i] > 0; j++) {
+			if ((h = s->v[j]) == 0)
+				continue;
+			h2 = sx_second(h);
+			for (n = 0; n < SX_PROBES; n++) {
+				bit = sx_bit(h, h2, n, bits[i]);
+				words[bit / 8] |= (uint8_t)(1u << (bit % 8));
+			}
+		}
+		if (st != NULL) {
+			st->keys[i] = s->n;
+			st->full[i] = s->full;
+		}
+		off += bits[i] / 8;
+	}
+	if (st != NULL) {
+		st->bytes = b->bytes;
+		st->size = len;
+	}
+	*lenp = len;
+	return img;
+}
+
+int
+segidx_build_write(struct segidx_build *b, const char *path,
+    const char *gz_hex, char *hex, struct segidx_stats *st)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	uint8_t		 bind[32], *img;
+	const char	*slash, *base;
+	char		*tmp;
+	size_t		 len, done = 0;
+	ssize_t		 n;
+	int		 fd, saved;
+
+	if (sx_unhex(gz_hex, bind) != 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	sx_finish(b);
+	img = sx_image(b, bind, &len, st);
+	if (EVP_Digest(img, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_Digest");
+	sx_hex(md, mdlen, hex);
+	slash = strrchr(path, '/');
+	base = slash != NULL ? slash + 1 : path;
+	if (asprintf(&tmp, "%.*s.%s.tmp", (int)(base - path), path, base) == -1)
+		fatal("asprintf");
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	while (fd != -1 && done < len) {
+		n = write(fd, img + done, len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	free(img);
+	if (fd == -1 || done < len || fsync(fd) != 0 || fchmod(fd, 0440) != 0 ||
+	    rename(tmp, path) != 0) {
+		saved = errno;
+		if (fd != -1)
+			close(fd);
+		unlink(tmp);
+		free(tmp);
+		errno = saved != 0 ? saved : EIO;
+		return -1;
+	}
+	close(fd);
+	free(tmp);
+	return 0;
+}
+
+int
+segidx_seal(const char *dir, const char *file, struct json_t *entry)
+{
+	struct segidx_build	*b = NULL;
+	EVP_MD_CTX		*c = NULL;
+	z_stream		 z;
+	unsigned char		*in = NULL, *out = NULL, md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	const char		*want;
+	char			*path = NULL, *ipath = NULL, *rel = NULL;
+	char			 gzhex[65], hex[65];
+	ssize_t			 n;
+	int			 fd = -1, zrc = Z_OK, rc = -1, zinit = 0;
+	const size_t		 bufsz = 256 * 1024;
+
+	want = json_string_value(json_object_get(entry, "sha256_gz"));
+	if (want == NULL)
+		return -1;
+	if (asprintf(&path, "%s/%s", dir, file) == -1 ||
+	    asprintf(&ipath, "%s" SEGIDX_SUFFIX, path) == -1 ||
+	    asprintf(&rel, "%s" SEGIDX_SUFFIX, file) == -1)
+		fatal("asprintf");
+	if ((in = malloc(bufsz)) == NULL || (out = malloc(bufsz)) == NULL)
+		fatal("malloc");
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		goto out;
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_MD_CTX");
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		goto out;
+	zinit = 1;
+	b = segidx_build_new();
+	while ((n = read(fd, in, bufsz)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			goto out;
+		EVP_DigestUpdate(c, in, (size_t)n);
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (z.avail_in > 0) {
+			if (zrc == Z_STREAM_END) {
+				inflateReset(&z);
+				zrc = Z_OK;
+			}
+			z.next_out = out;
+			z.avail_out = (uInt)bufsz;
+			zrc = inflate(&z, Z_NO_FLUSH);
+			segidx_build_add(b, out, bufsz - z.avail_out);
+			if (zrc != Z_OK && zrc != Z_STREAM_END)
+				goto out;	/* Z_BUF_ERROR: no progress */
+		}
+	}
+	if (zrc != Z_STREAM_END)
+		goto out;
+	EVP_DigestFinal_ex(c, md, &mdlen);
+	sx_hex(md, mdlen, gzhex);
+	/* Index only the bytes the entry is about to vouch for. */
+	if (strcmp(gzhex, want) != 0)
+		goto out;
+	if (segidx_build_write(b, ipath, gzhex, hex, NULL) != 0)
+		goto out;
+	json_object_set_new(entry, "idx", json_string(rel));
+	json_object_set_new(entry, "sha256_idx", json_string(hex));
+	rc = 0;
+out:
+	if (zinit)
+		inflateEnd(&z);
+	if (fd != -1)
+		close(fd);
+	EVP_MD_CTX_free(c);
+	segidx_build_free(b);
+	free(in);
+	free(out);
+	free(path);
+	free(ipath);
+	free(rel);
+	return rc;
+}
+
+/* --- loading and queries ------------------------------------------------- */
+
+struct segidx *
+segidx_load(const char *path, const char *sha_hex, const char *gz_hex,
+    const char **cause)
+{
+	struct segidx	*x;
+	struct stat	 sb;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	uint8_t		 bind[32];
+	const uint8_t	*sec;
+	char		 hex[65];
+	const char	*why;
+	size_t		 done = 0, i;
+	ssize_t		 n;
+	int		 fd;
+	uint64_t	 bits, off;
+	uint32_t	 kind;
+
+	sx_classes();
+	if (sx_unhex(gz_hex, bind) != 0 || sha_hex == NULL) {
+		*cause = "the manifest entry lists no index";
+		return NULL;
+	}
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) != 0) {
+		*cause = "the index file is missing";
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (sb.st_size < SX_HEAD + SEGIDX_NKINDS * SX_SECTION ||
+	    sb.st_size > SX_MAX_FILE) {
+		*cause = "the index file has a wrong size";
+		close(fd);
+		return NULL;
+	}
+	if ((x = calloc(1, sizeof *x)) == NULL ||
+	    (x->buf = malloc((size_t)sb.st_size)) == NULL)
+		fatal("malloc");
+	x->len = (size_t)sb.st_size;
+	while (done < x->len) {
+		n = read(fd, x->buf + done, x->len - done);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	close(fd);
+	why = "the index does not match its hash in the manifest";
+	if (done != x->len)
+		goto fail;
+	if (EVP_Digest(x->buf, x->len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_Digest");
+	sx_hex(md, mdlen, hex);
+	if (strcmp(hex, sha_hex) != 0)
+		goto fail;
+	why = "the index is not one of this segment";
+	if (memcmp(x->buf, SX_MAGIC, 8) != 0 ||
+	    sx_get32(x->buf + 8) != SX_VERSION ||
+	    sx_get32(x->buf + 12) != SEGIDX_NKINDS ||
+	    memcmp(x->buf + 16, bind, 32) != 0)
+		goto fail;
+	x->bytes = sx_get64(x->buf + 48);
+	for (i = 0; i < SEGIDX_NKINDS; i++) {
+		sec = x->buf + SX_HEAD + i * SX_SECTION;
+		kind = sx_get32(sec);
+		bits = sx_get64(sec + 8);
+		off = sx_get64(sec + 24);
+		if (kind != i || bits % 64 != 0 || bits / 8 > x->len ||
+		    off > x->len - bits / 8 || sx_get32(sec + 4) == 0 ||
+		    sx_get32(sec + 4) > 32 || bits >= ((uint64_t)1 << 32))
+			goto fail;
+		x->f[i].probes = sx_get32(sec + 4);
+		x->f[i].bits = bits;
+		x->f[i].keys = sx_get64(sec + 16);
+		x->f[i].words = x->buf + off;
+	}
+	*cause = NULL;
+	return x;
+fail:
+	*cause = why;
+	segidx_free(x);
+	return NULL;
+}
+
+void
+segidx_free(struct segidx *x)
+{
+	if (x == NULL)
+		return;
+	free(x->buf);
+	free(x);
+}
+
+void
+segidx_stats(const struct segidx *x, struct segidx_stats *st)
+{
+	int	i;
+
+	memset(st, 0, sizeof *st);
+	st->bytes = x->bytes;
+	st->size = x->len;
+	for (i = 0; i < SEGIDX_NKINDS; i++) {
+		st->keys[i] = x->f[i].keys;
+		st->full[i] = x->f[i].bits == 0;
+	}
+}
+
+/* Whether the filter of kind may hold the key p/len. */
+static bool
+sx_maybe(const struct segidx *x, enum segidx_kind kind, const void *p,
+    size_t len)
+{
+	const struct sx_filter	*f = &x->f[kind];
+	uint64_t		 h, h2, bit;
+	unsigned int		 n;
+
+	if (f->bits == 0)
+		return true;
+	h = sx_hash(kind, p, len);
+	h2 = sx_second(h);
+	for (n = 0; n < f->probes; n++) {
+		bit = sx_bit(h, h2, n, f->bits);
+		if ((f->words[bit / 8] & (1u << (bit % 8))) == 0)
+			return false;
+	}
+	return true;
+}
+
+/* The key of an address (or of its network of prefix bits). */
+static void
+sx_addr_key(const struct netaddr *na, int prefix, uint8_t *k)
+{
+	struct cidr	c;
+
+	memset(k, 0, 19);
+	k[1] = na->family;
+	if (prefix < 0) {
+		k[0] = SX_TAG_IP;
+		memcpy(k + 3, na->a, na->family == 4 ? 4 : 16);
+		return;
+	}
+	k[0] = SX_TAG_NET;
+	k[2] = (uint8_t)prefix;
+	memset(&c, 0, sizeof c);
+	c.addr = *na;
+	memset(c.addr.a + prefix / 8, 0, 16 - (size_t)prefix / 8);
+	memcpy(k + 3, c.addr.a, 16);
+}
+
+bool
+segidx_has_addr(const struct segidx *x, const struct netaddr *na)
+{
+	uint8_t	k[19];
+
+	if (na->family != 4 && na->family != 6)
+		return true;
+	sx_addr_key(na, -1, k);
+	return sx_maybe(x, SEGIDX_ADDR, k, sizeof k);
+}
+
+/* Whether the network of na with prefix bits may be in the segment. */
+static bool
+sx_has_net(const struct segidx *x, const struct netaddr *na, int prefix)
+{
+	uint8_t	k[19];
+
+	sx_addr_key(na, prefix, k);
+	return sx_maybe(x, SEGIDX_ADDR, k, sizeof k);
+}
+
+/*
+ * Any address of c.  The network key that covers c rules it out first;
+ * then, when c spans at most 16 keys of the next finer kind (addresses,
+ * /24s, /16s), each is tried: more probes would only add false "maybe".
+ */
+bool
+segidx_has_cidr(const struct segidx *x, const struct cidr *c)
+{
+	struct netaddr	na = c->addr;
+	unsigned int	i, count, byte;
+
+	if (na.family == 4) {
+		if (c->prefix == 32)
+			return segidx_has_addr(x, &na);
+		if (c->prefix >= 24) {
+			if (!sx_has_net(x, &na, 24))
+				return false;
+			if (c->prefix < 28)
+				return true;
+			byte = 3;
+			count = 1u << (32 - c->prefix);
+		} else if (c->prefix >= 16) {
+			if (!sx_has_net(x, &na, 16))
+				return false;
+			if (c->prefix < 20)
+				return true;
+			byte = 2;
+			count = 1u << (24 - c->prefix);
+		} else if (c->prefix >= 12) {
+			byte = 1;
+			count = 1u << (16 - c->prefix);
+		} else
+			return true;
+		for (i = 0; i < count; i++) {
+			na.a[byte] = (uint8_t)(c->addr.a[byte] + i);
+			if (byte == 3 ? segidx_has_addr(x, &na) :
+			    sx_has_net(x, &na, byte == 2 ? 24 : 16))
+				return true;
+		}
+		return false;
+	}
+	if (na.family == 6) {
+		if (c->prefix == 128)
+			return segidx_has_addr(x, &na);
+		if (c->prefix >= 64)
+			return sx_has_net(x, &na, 64);
+		if (c->prefix >= 48)
+			return sx_has_net(x, &na, 48);
+	}
+	return true;
+}
+
+bool
+segidx_has_text(const struct segidx *x, const char *s, size_t len)
+{
+	char	w[SEGIDX_WORD_MAX];
+	size_t	i, wl = 0;
+	bool	lng = false;
+
+	sx_classes();
+	for (i = 0; i <= len; i++) {
+		if (i < len && (sx_class[(uint8_t)s[i]] & SC_WORD)) {
+			if (wl < sizeof w)
+				w[wl++] = sx_lower(s[i]);
+			else
+				lng = true;
+			continue;
+		}
+		if (wl > 0 && !lng && !sx_maybe(x, SEGIDX_WORD, w, wl))
+			return false;
+		wl = 0;
+		lng = false;
+	}
+	return true;
+}
+
+bool
+segidx_has_substring(const struct segidx *x, const char *s, size_t len)
+{
+	size_t	i = 0, start;
+
+	sx_classes();
+	/* The first word may be the end of a longer one: skip it. */
+	while (i < len && (sx_class[(uint8_t)s[i]] & SC_WORD))
+		i++;
+	for (;;) {
+		while (i < len && (sx_class[(uint8_t)s[i]] & SC_WORD) == 0)
+			i++;
+		start = i;
+		while (i < len && (sx_class[(uint8_t)s[i]] & SC_WORD))
+			i++;
+		/* The last word may be the start of a longer one. */
+		if (i >= len)
+			return true;
+		if (!segidx_has_text(x, s + start, i - start))
+			return false;
+	}
+}
+
+bool
+segidx_has_domain(const struct segidx *x, const char *s, size_t len)
+{
+	struct netaddr	na;
+	char		d[SEGIDX_DOMAIN_MAX];
+	size_t		i;
+
+	sx_classes();
+	while (len > 0 && s[len - 1] == '.')
+		len--;
+	while (len > 0 && s[0] == '.') {
+		s++;
+		len--;
+	}
+	if (len == 0 || len > sizeof d)
+		return true;
+	for (i = 0; i < len; i++) {
+		if ((sx_class[(uint8_t)s[i]] & SC_DOMAIN) == 0)
+			return true;
+		d[i] = sx_lower(s[i]);
+	}
+	if (memchr(d, '.', len) == NULL)
+		return segidx_has_text(x, d, len);
+	if (!sx_has_name_char(d, len)) {
+		/* A dotted number: an address written as a host name. */
+		if (netaddr_parse(&na, d, len) == 0)
+			return segidx_has_addr(x, &na);
+		return true;
+	}
+	return sx_maybe(x, SEGIDX_DOMAIN, d, len);
+}

@@ -1,0 +1,228 @@
+/*
+ * segread.c: one archived segment, read as keibid read it (see segread.h).
+ * The file is read in blocks, each hashed and inflated straight into the
+ * line framer, which hands out lines in place; a line is parsed exactly
+ * as source.c does (trailing \r dropped, dataset defaulted, addresses and
+ * direction finished).  Memory is bounded by the line cap and two blocks,
+ * whatever the segment holds.  This module never uses a byte of a file
+ * whose hash it has not compared, and never writes anything.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include "linebuf.h"
+#include "log.h"
+#include "segread.h"
+
+#define SR_BLOCK	(256 * 1024)
+#define SR_DAY_US	(86400LL * 1000000)
+
+struct sr_ctx {
+	const struct segread	*sr;
+	void			*state;
+	struct record		 rec;
+	struct segread_result	*res;
+	bool			 stop;
+};
+
+/* The line framer's callback: parse and hand the line on. */
+static void
+sr_line(void *arg, const char *p, size_t used, size_t len, int flags,
+    uint64_t start)
+{
+	struct sr_ctx		*c = arg;
+	const struct segread	*sr = c->sr;
+	struct segread_line	 l;
+	struct record		*rec = &c->rec;
+
+	if ((flags & LB_SKIP) || c->stop)
+		return;
+	c->res->lines++;
+	record_reset(rec);
+	rec->line.p = p;
+	rec->line.len = len;
+	rec->source = sr->source;
+	if (flags & LB_TRUNCATED)
+		rec->flags |= REC_TRUNCATED;
+	if (flags & LB_PARTIAL)
+		rec->flags |= REC_PARTIAL;
+	memset(&l, 0, sizeof l);
+	l.p = p;
+	l.off = start;
+	l.used = used;
+	l.flags = flags;
+	if (len > 0 && p[len - 1] == '\r')
+		len--;
+	l.len = len;
+	l.rc = sr->parser->parse(c->state, p, len, rec);
+	if (l.rc == 1) {
+		c->res->events++;
+		if (!record_has(rec, RF_EVENT_DATASET))
+			record_set(rec, RF_EVENT_DATASET, sr->parser->dataset,
+			    strlen(sr->parser->dataset));
+		record_finish(rec, sr->internal);
+		l.rec = rec;
+	}
+	if (sr->cb(sr->arg, &l) != 0)
+		c->stop = true;
+}
+
+/* Hash the rest of fd into md (after a stop, or for verify_first). */
+static int
+sr_hash_rest(int fd, EVP_MD_CTX *md, unsigned char *buf, uint64_t *size)
+{
+	ssize_t	n;
+
+	while ((n = read(fd, buf, SR_BLOCK)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			return -1;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		*size += (uint64_t)n;
+	}
+	return 0;
+}
+
+int
+segread_run(const struct segread *sr, const struct mf_seg *seg,
+    struct segread_result *res)
+{
+	struct sr_ctx		 c;
+	struct parser_opts	 po;
+	struct linebuf		 lb;
+	EVP_MD_CTX		*md;
+	z_stream		 z;
+	unsigned char		*in, mdv[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	char			*path, *out;
+	const char		*why = NULL;
+	size_t			 avail, got;
+	ssize_t			 n;
+	int			 fd, zrc = Z_OK, rc = -1;
+	bool			 zok = true, readerr = false;
+	int64_t			 ref;
+
+	memset(res, 0, sizeof *res);
+	if (asprintf(&path, "%s/%s", sr->dir, seg->file) == -1)
+		fatal("asprintf");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1) {
+		res->why = errno == ENOENT ? "the segment file is missing" :
+		    "the segment file cannot be read";
+		return -1;
+	}
+	if ((in = malloc(SR_BLOCK)) == NULL)
+		fatal("malloc");
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		fatalx("EVP");
+	if (sr->verify_first) {
+		if (sr_hash_rest(fd, md, in, &res->size) != 0) {
+			res->why = "the segment file cannot be read";
+			goto done;
+		}
+		EVP_DigestFinal_ex(md, mdv, &mdlen);
+		manifest_hex(mdv, mdlen, res->gz);
+		if (strcmp(res->gz, seg->sha_gz) != 0) {
+			res->why = "its SHA-256 differs from the manifest's";
+			goto done;
+		}
+		if (lseek(fd, 0, SEEK_SET) != 0 ||
+		    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+			res->why = "the segment file cannot be read";
+			goto done;
+		}
+		res->size = 0;
+	}
+
+	memset(&c, 0, sizeof c);
+	c.sr = sr;
+	c.res = res;
+	memset(&po, 0, sizeof po);
+	po.tz = sr->tz;
+	po.max_queue = sr->max_queue;
+	/* Year-less dates: read as on the day after the segment's last. */
+	ref = seg->last_us != MF_NO_TIME ? seg->last_us + SR_DAY_US :
+	    seg->sealed * 1000000;
+	po.ref_us = ref;
+	if ((c.state = sr->parser->state_new(&po)) == NULL)
+		fatalx("parser state");
+	if (sr->parser->set_ref != NULL && ref != 0)
+		sr->parser->set_ref(c.state, ref);
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		fatalx("inflateInit2");
+	linebuf_init(&lb, sr->max_line, 0);
+	while (!c.stop && zok && (n = read(fd, in, SR_BLOCK)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			readerr = true;
+			break;
+		}
+		EVP_DigestUpdate(md, in, (size_t)n);
+		res->size += (uint64_t)n;
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (z.avail_in > 0 && !c.stop) {
+			if (zrc == Z_STREAM_END) {
+				inflateReset(&z);
+				zrc = Z_OK;
+			}
+			out = linebuf_space(&lb, &avail);
+			if (avail > UINT32_MAX)
+				avail = UINT32_MAX;
+			z.next_out = (unsigned char *)out;
+			z.avail_out = (uInt)avail;
+			zrc = inflate(&z, Z_NO_FLUSH);
+			got = avail - z.avail_out;
+			res->raw += got;
+			if (got > 0)
+				linebuf_commit(&lb, got, sr_line, &c);
+			if (zrc != Z_OK && zrc != Z_STREAM_END) {
+				why = "not a valid gzip stream";
+				zok = false;
+				break;
+			}
+		}
+	}
+	if (!c.stop && zok && !readerr) {
+		if (zrc != Z_STREAM_END)
+			why = "gzip stream cut short";
+		else
+			linebuf_flush(&lb, sr_line, &c);
+	}
+	res->stopped = c.stop;
+	linebuf_free(&lb);
+	inflateEnd(&z);
+	sr->parser->state_free(c.state);
+	/* The whole file is hashed, whatever stopped the reading. */
+	if (readerr || sr_hash_rest(fd, md, in, &res->size) != 0) {
+		res->why = "the segment file cannot be read";
+		goto done;
+	}
+	EVP_DigestFinal_ex(md, mdv, &mdlen);
+	manifest_hex(mdv, mdlen, res->gz);
+	if (strcmp(res->gz, seg->sha_gz) != 0)
+		res->why = "its SHA-256 differs from the manifest's";
+	else if (why != NULL)
+		res->why = why;	/* written so, and sealed so */
+	else
+		rc = 0;
+done:
+	EVP_MD_CTX_free(md);
+	free(in);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,72 @@
+/*
+ * segread.h: reading one archived segment as keibid read its lines, for
+ * hunt and replay.  The .gz file is hashed while it is inflated (or, when
+ * asked, hashed whole before a byte is used), lines are framed with the
+ * daemon's framing and line cap, and each is parsed by its source's
+ * parser and finished with the internal networks, as keibid does.
+ * Parser state starts afresh in every segment, so segments can be read
+ * in any order and on any thread.  A segment whose hash differs from its
+ * manifest entry is reported as such: the caller must not use what it
+ * read from it.
+ */
+#ifndef KEIBI_CTL_SEGREAD_H
+#define KEIBI_CTL_SEGREAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "manifest.h"
+#include "netaddr.h"
+#include "parser.h"
+#include "record.h"
+
+struct tz;
+
+/* One line of a segment. */
+struct segread_line {
+	const char	*p;		/* the line, without its newline */
+	size_t		 len;
+	uint64_t	 off;		/* of its first byte in the segment */
+	size_t		 used;		/* its bytes with the newline */
+	int		 flags;		/* LB_TRUNCATED, LB_PARTIAL */
+	int		 rc;		/* the parser's: 1 an event */
+	struct record	*rec;		/* the event (rc 1), else NULL */
+};
+
+/* Return non-zero to read no further lines (the hash is still checked). */
+typedef int	(*segread_cb)(void *arg, const struct segread_line *);
+
+/* What to read with; one per thread (parser state and zones are not shared). */
+struct segread {
+	const char		*dir;		/* the archive */
+	const char		*source;	/* source name for events */
+	const struct parser	*parser;
+	struct tz		*tz;		/* NULL: UTC */
+	size_t			 max_queue;
+	size_t			 max_line;
+	const struct cidr_set	*internal;
+	bool			 verify_first;	/* hash whole, then read */
+	segread_cb		 cb;
+	void			*arg;
+};
+
+struct segread_result {
+	char		 gz[65];	/* SHA-256 of the file as read */
+	uint64_t	 size;		/* its bytes */
+	uint64_t	 raw;		/* decompressed bytes read */
+	uint64_t	 lines;
+	uint64_t	 events;
+	bool		 stopped;	/* the callback asked to stop */
+	const char	*why;		/* static text when -1 */
+};
+
+/*
+ * Read segment seg through sr.  0 when the file is whole and its SHA-256
+ * is the manifest's; -1 with res->why otherwise (what the callback saw
+ * then must be thrown away).
+ */
+int		 segread_run(const struct segread *, const struct mf_seg *,
+		    struct segread_result *);
+
+#endif
