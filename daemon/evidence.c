@@ -97,7 +97,7 @@ struct evidence_stream {
 	int64_t			 opened;
 	bool			 seal_due;
 	unsigned int		 seq;
-	struct evidence_mark	*marks;		/* sealed after the checkpoint */
+	struct evidence_mark	*marks;		/* archived before a crash */
 	size_t			 nmarks;
 
 	/* Worker side. */

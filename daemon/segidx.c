@@ -1,8 +1,9 @@
 /*
  * segidx.c: the per-segment index (see segidx.h).  The builder runs four
  * small scanners over the raw bytes at once, each keeping only the token
- * it is in: ASCII words, dotted names, dotted-quad IPv4 and colon runs
- * that may be IPv6.  Keys are hashed to 64 bits and kept once each in a
+ * it is in: ASCII words (not those of digits alone: ports, counters and
+ * times are most of a log's distinct words), dotted names, dotted-quad
+ * IPv4 and colon runs that may be IPv6.  Keys are hashed to 64 bits and kept once each in a
  * table of at most SEGIDX_MAX_KEYS per kind (past that the kind is marked
  * full and always answers "maybe"); the Bloom filters are sized from the
  * exact counts, about ten bits per key, seven probes.
@@ -65,9 +66,11 @@ struct segidx_build {
 	char		 word[SEGIDX_WORD_MAX];
 	size_t		 wlen;
 	bool		 wlong;
+	bool		 wnum;		/* digits only so far */
 
 	char		 dom[2 * SEGIDX_DOMAIN_MAX];
 	size_t		 dlen;
+	size_t		 ddots;		/* dots in it */
 	bool		 dcut;		/* the head was dropped */
 
 	unsigned int	 v4part[3];	/* the last valid parts */
@@ -77,6 +80,7 @@ struct segidx_build {
 
 	char		 v6[SX_V6_MAX];
 	size_t		 v6len;
+	size_t		 v6colons;	/* colons in the run */
 };
 
 struct sx_filter {
@@ -120,6 +124,7 @@ sx_classes(void)
 	}
 }
 
+/* ASCII lower case of c. */
 static inline char
 sx_lower(char c)
 {
@@ -163,6 +168,7 @@ sx_bit(uint64_t h, uint64_t h2, unsigned int n, uint64_t bits)
 	return ((x >> 32) * bits) >> 32;
 }
 
+/* The second hash of double hashing, odd so that probes differ. */
 static inline uint64_t
 sx_second(uint64_t h)
 {
@@ -210,6 +216,7 @@ sx_set_add(struct sx_set *s, uint64_t h)
 	s->n++;
 }
 
+/* Add key p/len of kind to the builder's set. */
 static void
 sx_add(struct segidx_build *b, enum segidx_kind kind, const void *p,
     size_t len)
@@ -266,6 +273,11 @@ sx_end_domain(struct segidx_build *b)
 	size_t	 len = b->dlen, i;
 
 	b->dlen = 0;
+	if (b->ddots == 0) {
+		b->dcut = false;
+		return;		/* a word: no name with a dot in it */
+	}
+	b->ddots = 0;
 	while (len > 0 && d[len - 1] == '.')
 		len--;
 	for (i = 0; i < len; i++) {
@@ -281,13 +293,18 @@ sx_end_domain(struct segidx_build *b)
 	b->dcut = false;
 }
 
+/*
+ * A word ended: add it unless it was longer than SEGIDX_WORD_MAX or all
+ * digits (ports, counters, times: many, and never what a hunt names).
+ */
 static void
 sx_end_word(struct segidx_build *b)
 {
-	if (b->wlen > 0 && !b->wlong)
+	if (b->wlen > 0 && !b->wlong && !b->wnum)
 		sx_add(b, SEGIDX_WORD, b->word, b->wlen);
 	b->wlen = 0;
 	b->wlong = false;
+	b->wnum = true;
 }
 
 /* A part of a dotted run ended; four valid parts in a row: an IPv4. */
@@ -319,6 +336,29 @@ out:
 }
 
 /*
+ * Whether p/len may be an IPv6 address at all: two to seven colons,
+ * groups of at most four hex digits (a dotted IPv4 tail aside).  It spares
+ * inet_pton() the MAC addresses and hashes that fill firewall lines.
+ */
+static bool
+sx_v6_shape(const char *p, size_t len)
+{
+	size_t	i, colons = 0, group = 0;
+
+	for (i = 0; i < len; i++) {
+		if (p[i] == ':') {
+			if (++colons > 7)
+				return false;
+			group = 0;
+		} else if (p[i] == '.')
+			return colons >= 2 && colons <= 6;
+		else if (++group > 4)
+			return false;
+	}
+	return colons >= 2;
+}
+
+/*
  * A run of hex digits, colons and dots ended.  With two colons or more it
  * may hold an IPv6 address, perhaps with an interface before it or a port
  * after it ("inside:2001:db8::1", "2001:db8::1:443"): every span that
@@ -334,6 +374,15 @@ sx_end_v6(struct segidx_build *b)
 	size_t		 starts[SX_V6_CUTS + 1], ends[SX_V6_CUTS + 1];
 
 	b->v6len = 0;
+	/*
+	 * An address has seven colons at most; with an interface before it
+	 * and a port after, nine.  More is a MAC header or a hash.
+	 */
+	if (b->v6colons < 2 || b->v6colons > 9) {
+		b->v6colons = 0;
+		return;
+	}
+	b->v6colons = 0;
 	while (len > 0 && (r[len - 1] == '.' || r[len - 1] == ':'))
 		len--;
 	for (i = 0; i < len; i++)
@@ -352,7 +401,8 @@ sx_end_v6(struct segidx_build *b)
 			ends[ne++] = i;
 	for (s = 0; s < ns; s++) {
 		for (e = 0; e < ne; e++) {
-			if (ends[e] <= starts[s] + 1)
+			if (ends[e] <= starts[s] + 1 ||
+			    !sx_v6_shape(r + starts[s], ends[e] - starts[s]))
 				continue;
 			if (netaddr_parse(&na, r + starts[s],
 			    ends[e] - starts[s]) == 0)
@@ -369,6 +419,7 @@ segidx_build_new(void)
 	sx_classes();
 	if ((b = calloc(1, sizeof *b)) == NULL)
 		fatal("calloc");
+	b->wnum = true;
 	return b;
 }
 
@@ -388,6 +439,8 @@ segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 				b->word[b->wlen++] = sx_lower((char)c);
 			else
 				b->wlong = true;
+			if (c > '9')
+				b->wnum = false;
 		} else if (b->wlen > 0 || b->wlong)
 			sx_end_word(b);
 		if (k & SC_DOMAIN) {
@@ -399,6 +452,8 @@ segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 				b->dcut = true;
 			}
 			b->dom[b->dlen++] = sx_lower((char)c);
+			if (c == '.')
+				b->ddots++;
 		} else if (b->dlen > 0)
 			sx_end_domain(b);
 		if (k & SC_V4) {
@@ -421,6 +476,8 @@ segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 				b->v6len = SX_V6_MAX / 2;
 			}
 			b->v6[b->v6len++] = (char)c;
+			if (c == ':')
+				b->v6colons++;
 		} else if (b->v6len > 0)
 			sx_end_v6(b);
 	}
@@ -954,7 +1011,7 @@ segidx_has_text(const struct segidx *x, const char *s, size_t len)
 {
 	char	w[SEGIDX_WORD_MAX];
 	size_t	i, wl = 0;
-	bool	lng = false;
+	bool	lng = false, num = true;
 
 	sx_classes();
 	for (i = 0; i <= len; i++) {
@@ -963,12 +1020,17 @@ segidx_has_text(const struct segidx *x, const char *s, size_t len)
 				w[wl++] = sx_lower(s[i]);
 			else
 				lng = true;
+			if (s[i] > '9')
+				num = false;
 			continue;
 		}
-		if (wl > 0 && !lng && !sx_maybe(x, SEGIDX_WORD, w, wl))
+		/* Words of digits only are not indexed: "maybe". */
+		if (wl > 0 && !lng && !num &&
+		    !sx_maybe(x, SEGIDX_WORD, w, wl))
 			return false;
 		wl = 0;
 		lng = false;
+		num = true;
 	}
 	return true;
 }

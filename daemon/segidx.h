@@ -36,7 +36,7 @@ struct segidx_build;
 enum segidx_kind {
 	SEGIDX_ADDR = 0,	/* addresses and their /24, /16, /64, /48 */
 	SEGIDX_DOMAIN,		/* dotted names and every parent domain */
-	SEGIDX_WORD,		/* runs of ASCII letters and digits */
+	SEGIDX_WORD,		/* ASCII words with a letter in them */
 	SEGIDX_NKINDS
 };
 
@@ -84,7 +84,8 @@ void		 segidx_free(struct segidx *);
  * Queries: false only if the segment holds no such value.  An address;
  * any address of a CIDR; the domain or one of its subdomains (case-blind,
  * a trailing dot ignored); text whose every word is a word of the segment
- * (case-blind; text without ASCII words is always "maybe").
+ * (case-blind; words of digits alone are not indexed, so text without an
+ * ASCII word that has a letter is always "maybe").
  */
 bool		 segidx_has_addr(const struct segidx *, const struct netaddr *);
 bool		 segidx_has_cidr(const struct segidx *, const struct cidr *);

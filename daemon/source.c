@@ -6,9 +6,11 @@
  * one is read until it has been quiet for rotate_wait; a file found at
  * path.N by identity after a stop is drained first.  When the file shrinks
  * below what was read, or its first bytes change (copytruncate), the tail
- * still missing is read from the copy at path.1 if its fingerprint matches,
- * the loss is recorded as a gap in the evidence manifest with a warning,
- * and reading starts again at 0.  Every opening of a file gets a tag of
+ * still missing is read from its copy at path.N (found by fingerprint),
+ * then the later copies of a file cut again meanwhile, the loss is recorded
+ * as a gap in the evidence manifest with a warning, and reading starts
+ * again at 0.  Queued files are watched too: one cut before its turn is
+ * read from its copy first.  Every opening of a file gets a tag of
  * its own: the archive's marks of bytes sealed before a crash are bound to
  * the opening whose bytes they hash to, never to a device and inode alone
  * (inodes are reused, a cut file keeps its inode), move to the copy when
@@ -355,18 +357,34 @@ source_queue_front(struct source *src, struct source_file *f)
 	source_file_init(f);
 }
 
+/* True if the file dev/ino is open already (current or queued). */
+static bool
+source_is_open(const struct source *src, uint64_t dev, uint64_t ino)
+{
+	size_t	i;
+
+	if (src->cur.fd != -1 && src->cur.dev == dev && src->cur.ino == ino)
+		return true;
+	for (i = 0; i < src->nq; i++)
+		if (src->q[i].dev == dev && src->q[i].ino == ino)
+			return true;
+	return false;
+}
+
 /*
- * Look for a copy of the current stream (copytruncate) at path.1 ..:
- * another file whose first bytes match and that holds at least need bytes.
+ * Look for a copy (copytruncate) at path.1 ..: a file not open yet whose
+ * first bytes hash to fp/fp_len and that holds at least need bytes.  The
+ * number k of path.k, or -1.
  */
 static int
-source_find_copy(struct source *src, uint64_t need, struct source_file *out)
+source_find_copy(struct source *src, const unsigned char *fp, size_t fp_len,
+    uint64_t need, struct source_file *out)
 {
 	struct source_file	f;
 	char			*p;
 	int			 k;
 
-	if (src->fp_len == 0)
+	if (fp_len == 0)
 		return -1;
 	for (k = 1; k <= SOURCE_MAX_ROTATED; k++) {
 		if (asprintf(&p, "%s.%d", src->path, k) == -1)
@@ -376,15 +394,53 @@ source_find_copy(struct source *src, uint64_t need, struct source_file *out)
 			continue;
 		}
 		free(p);
-		if ((f.dev != src->cur.dev || f.ino != src->cur.ino) &&
-		    f.seen >= need && source_fp_match(f.fd, src->fp,
-		    src->fp_len)) {
+		if (!source_is_open(src, f.dev, f.ino) && f.seen >= need &&
+		    source_fp_match(f.fd, fp, fp_len)) {
 			*out = f;
-			return 0;
+			return k;
 		}
 		source_file_close(&f);
 	}
 	return -1;
+}
+
+/*
+ * The copy being read is at path.k: the files at path.k-1 .. path.1 not
+ * open yet are copies of the same file cut again later (while keibid was
+ * stopped or behind).  Queue them in front, oldest first, to be read
+ * whole before the file itself; what each lacked is not known.
+ */
+static void
+source_queue_newer_copies(struct source *src, int k)
+{
+	struct source_file	f;
+	char			*p;
+	size_t			 want;
+	int			 j;
+
+	for (j = 1; j < k; j++) {
+		if (asprintf(&p, "%s.%d", src->path, j) == -1)
+			fatal("asprintf");
+		if (source_file_open(&f, p) != 0) {
+			free(p);
+			continue;
+		}
+		free(p);
+		if (source_is_open(src, f.dev, f.ino)) {
+			source_file_close(&f);
+			continue;
+		}
+		log_warnx("%s: %s is a later copy of %s; reading it too",
+		    src->name, f.path, src->path);
+		f.copy = true;
+		f.id_dev = src->cur.id_dev;
+		f.id_ino = src->cur.id_ino;
+		f.old_seen = SOURCE_UNKNOWN;
+		want = f.seen < SOURCE_FP_MAX ? (size_t)f.seen : SOURCE_FP_MAX;
+		if (source_head_hash(f.fd, want, f.hfp) == 0)
+			f.hfp_len = want;
+		source_queue_front(src, &f);
+	}
 }
 
 /*
@@ -398,24 +454,31 @@ source_truncated(struct source *src, uint64_t size)
 	struct source_file	copy;
 	uint64_t		done = linebuf_done(&src->lb);
 	uint64_t		seen = src->cur.seen;
+	int			k = -1;
 
 	if (done + linebuf_pending(&src->lb) > seen)
 		seen = done + linebuf_pending(&src->lb);
 	src->st.truncations++;
-	if (!src->cur.copy && source_find_copy(src, done, &copy) == 0) {
+	if (!src->cur.copy && (k = source_find_copy(src, src->fp, src->fp_len,
+	    done, &copy)) > 0) {
 		log_warnx("%s: %s was truncated at %llu bytes; reading its "
 		    "tail from the copy %s first", src->name, src->path,
 		    (unsigned long long)done, copy.path);
 		copy.copy = true;
 		copy.id_dev = src->cur.id_dev;
 		copy.id_ino = src->cur.id_ino;
-		src->cur.after_copy = true;
-		src->cur.old_seen = seen;
+		copy.old_seen = seen;
+		memcpy(copy.hfp, src->fp, sizeof copy.hfp);
+		copy.hfp_len = src->fp_len;
+		/* The file holds new bytes now, watched while it waits. */
+		src->cur.seen = size;
+		src->cur.hfp_len = 0;
 		/* Marks of the old bytes hold for the copy, if for anything. */
 		if (src->ev != NULL)
 			evidence_unbind(src->ev, src->cur.tag);
 		source_queue_front(src, &src->cur);
 		src->cur = copy;
+		source_queue_newer_copies(src, k);
 		if (src->ev != NULL)
 			evidence_bind_marks(src->ev, source_bind, src);
 		source_start_at(src, done, linebuf_skipping(&src->lb));
@@ -673,32 +736,100 @@ source_check_rotation(struct source *src)
 	source_queue(src, &f);
 }
 
+/*
+ * Watch the files waiting in the queue: one still written to may be cut
+ * (copytruncate) before its turn, while an older file or a copy is read.
+ * Its head is fingerprinted as it grows; once it is cut, the copy of what
+ * it held is found by that fingerprint and queued before it, or, with no
+ * copy, the loss is recorded when its turn comes.
+ */
+static void
+source_check_queue(struct source *src)
+{
+	struct source_file	*f, copy;
+	struct stat		 sb;
+	uint64_t		 size;
+	size_t			 i, want;
+
+	for (i = 0; i < src->nq; i++) {
+		f = &src->q[i];
+		if (f->copy || fstat(f->fd, &sb) != 0)
+			continue;
+		size = (uint64_t)sb.st_size;
+		if (size < f->seen ||
+		    !source_fp_match(f->fd, f->hfp, f->hfp_len)) {
+			src->st.truncations++;
+			if (src->nq < SOURCE_MAX_QUEUE &&
+			    source_find_copy(src, f->hfp, f->hfp_len, 0,
+			    &copy) > 0) {
+				log_warnx("%s: %s was truncated before it was "
+				    "read; reading what it held from the copy "
+				    "%s first", src->name, f->path, copy.path);
+				copy.copy = true;
+				copy.id_dev = f->id_dev;
+				copy.id_ino = f->id_ino;
+				copy.old_seen = f->seen;
+				memcpy(copy.hfp, f->hfp, sizeof copy.hfp);
+				copy.hfp_len = f->hfp_len;
+				memmove(&src->q[i + 1], &src->q[i],
+				    (src->nq - i) * sizeof src->q[0]);
+				src->q[i] = copy;
+				src->nq++;
+				f = &src->q[++i];
+			} else if (f->seen > 0) {
+				log_warnx("%s: %s was truncated before it was "
+				    "read, with no copy", src->name, f->path);
+				if (f->seen > f->lost)
+					f->lost = f->seen;
+				f->lost_n++;
+			}
+			f->seen = 0;
+			f->hfp_len = 0;
+		}
+		if (size > f->seen)
+			f->seen = size;
+		want = size < SOURCE_FP_MAX ? (size_t)size : SOURCE_FP_MAX;
+		if (want > f->hfp_len &&
+		    source_head_hash(f->fd, want, f->hfp) == 0)
+			f->hfp_len = want;
+	}
+}
+
 /* The current file is done: seal its segment and take the next one. */
 static void
 source_next_file(struct source *src)
 {
 	uint64_t	done, end;
-	bool		after_copy;
+	bool		was_copy;
 
 	linebuf_flush(&src->lb, source_line, src);
 	done = linebuf_done(&src->lb);
+	was_copy = src->cur.copy;
+	end = src->cur.old_seen > done ? src->cur.old_seen : done;
 	if (src->ev != NULL)
-		evidence_seal(src->ev, src->cur.copy ? "truncation" :
-		    "rotation");
+		evidence_seal(src->ev, was_copy ? "truncation" : "rotation");
 	source_forget(src, &src->cur);
 	source_file_close(&src->cur);
 	src->cur = src->q[0];
 	memmove(&src->q[0], &src->q[1], (src->nq - 1) * sizeof src->q[0]);
 	src->nq--;
 	source_file_init(&src->q[src->nq]);
-	after_copy = src->cur.after_copy;
-	src->cur.after_copy = false;
-	if (after_copy) {
-		end = src->cur.old_seen > done ? src->cur.old_seen : done;
+	/* After a copy comes the same file, cut: what the copy lacked. */
+	if (was_copy && end == SOURCE_UNKNOWN)
+		source_gap(src, done, done, -1, 0, "truncated (copytruncate)");
+	else if (was_copy)
 		source_gap(src, done, end, (int64_t)(end - done), 0,
 		    "truncated (copytruncate)");
+	if (src->cur.lost_n > 0) {
+		source_gap(src, 0, src->cur.lost, src->cur.lost_n == 1 ?
+		    (int64_t)src->cur.lost : -1, 0,
+		    "truncated before it was read");
+		src->cur.lost = 0;
+		src->cur.lost_n = 0;
 	}
-	src->fp_len = 0;
+	/* Its head as it was watched in the queue. */
+	memcpy(src->fp, src->cur.hfp, sizeof src->fp);
+	src->fp_len = src->cur.hfp_len;
 	source_start_at(src, 0, false);
 }
 
@@ -716,6 +847,8 @@ source_read(struct source *src, size_t budget)
 		if (src->cur.fd == -1)
 			return 0;
 	}
+	if (src->nq > 0)
+		source_check_queue(src);
 	if (fstat(src->cur.fd, &sb) == 0) {
 		at = linebuf_done(&src->lb) + linebuf_pending(&src->lb);
 		if ((uint64_t)sb.st_size < at || (!src->cur.copy &&

@@ -22,6 +22,7 @@
 #define SOURCE_FP_MAX		1024	/* bytes of the head fingerprint */
 #define SOURCE_MAX_QUEUE	16	/* rotated files waiting to be read */
 #define SOURCE_MAX_ROTATED	9	/* path.1 .. path.9 are searched */
+#define SOURCE_UNKNOWN		UINT64_MAX	/* a size never seen */
 
 struct keibid;
 struct tz;
@@ -54,9 +55,14 @@ struct source_file {
 	uint64_t	 id_dev;
 	uint64_t	 id_ino;
 	bool		 copy;
-	/* A copy was drained first: record the loss, then read from 0. */
-	bool		 after_copy;
+	/* A copy: the largest size its original had (the loss after it). */
 	uint64_t	 old_seen;
+	/* Waiting in the queue: SHA-256 of its first hfp_len bytes, and
+	 * what it held before it was cut (lost_n times) unread, no copy. */
+	unsigned char	 hfp[32];
+	size_t		 hfp_len;
+	uint64_t	 lost;
+	unsigned int	 lost_n;
 };
 
 struct source {

@@ -154,8 +154,8 @@ extract_word(const char *s, char *buf, size_t size)
 	size_t	i;
 
 	for (i = 0; s[i] != '\0'; i++)
-		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		    "0123456789._/-", s[i]) == NULL)
+		if (strchr("abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._/-", s[i]) == NULL)
 			break;
 	if (s[i] == '\0') {
 		snprintf(buf, size, "%s", s);
@@ -165,6 +165,7 @@ extract_word(const char *s, char *buf, size_t size)
 	snprintf(buf, size, "'%s'", esc);
 }
 
+/* Print one check's result; a failure clears *all. */
 static void
 extract_check(bool *all, bool ok, const char *what)
 {
@@ -190,6 +191,7 @@ ctl_extract_exec(int argc, char **argv)
 	const char		*dir = NULL, *keyfile = NULL, *why;
 	char			*file, *path = NULL, *bytes = NULL, *cause;
 	char			*esc, word[1200], what[512], hex[65];
+	char			 sfile[1024], sdir[1024], ssrc[256];
 	unsigned char		 md[EVP_MAX_MD_SIZE];
 	unsigned int		 mdlen = 0;
 	uint64_t		 off, len;
@@ -285,8 +287,11 @@ ctl_extract_exec(int argc, char **argv)
 		fatal("malloc");
 	log_escape(seg->line, strlen(seg->line) - 1, esc,
 	    strlen(seg->line) * 4 + 8);
+	log_escape(seg->file, strlen(seg->file), sfile, sizeof sfile);
+	log_escape(dir, strlen(dir), sdir, sizeof sdir);
+	log_escape(seg->source, strlen(seg->source), ssrc, sizeof ssrc);
 	printf("segment: %s\narchive: %s\nmanifest entry %llu of %llu:\n"
-	    "  %s\n\n", seg->file, dir, (unsigned long long)seg->n,
+	    "  %s\n\n", sfile, sdir, (unsigned long long)seg->n,
 	    (unsigned long long)m->entries, esc);
 	free(esc);
 	printf("checks:\n");
@@ -348,7 +353,7 @@ ctl_extract_exec(int argc, char **argv)
 	    (unsigned long long)(seg->start + off),
 	    (unsigned long long)(seg->start + off + blen), esc,
 	    (unsigned long long)seg->dev, (unsigned long long)seg->ino,
-	    seg->source, hex);
+	    ssrc, hex);
 	free(esc);
 	if ((esc = malloc(blen * 4 + 8)) == NULL)
 		fatal("malloc");
@@ -360,7 +365,7 @@ ctl_extract_exec(int argc, char **argv)
 	    "  sha256sum %s  # %s\n"
 	    "  zcat %s | sha256sum  # %s\n"
 	    "  zcat %s | tail -c +%llu | head -c %zu | sha256sum  # %s\n",
-	    dir, word, seg->sha_gz, word, seg->sha_raw, word,
+	    sdir, word, seg->sha_gz, word, seg->sha_raw, word,
 	    (unsigned long long)off + 1, blen, hex);
 	/* The entry's hash: its line without ,"hash":"..." and newline. */
 	printf("  grep -F '\"type\":\"segment\"' %s | grep -F "

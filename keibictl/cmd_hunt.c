@@ -201,7 +201,6 @@ struct hunt {
 	uint64_t		 n_deleted;
 	uint64_t		 n_unknown;	/* sources without a parser */
 	uint64_t		 raw;
-	uint64_t		 gz;
 	json_t			*problems;
 	json_t			*notes;
 };
@@ -228,6 +227,7 @@ hunt_strs_add(struct hunt_strs *s, const char *v)
 	s->n++;
 }
 
+/* Free what s holds. */
 static void
 hunt_strs_free(struct hunt_strs *s)
 {
@@ -236,6 +236,13 @@ hunt_strs_free(struct hunt_strs *s)
 	for (i = 0; i < s->n; i++)
 		free(s->v[i]);
 	free(s->v);
+}
+
+/* Field rf of rec, or no span: record_get() trusts the caller to ask. */
+static struct span
+hunt_get(const struct record *rec, enum rf rf)
+{
+	return record_has(rec, rf) ? record_get(rec, rf) : SPAN_NULL;
 }
 
 /* ASCII case-blind equality of a span and a string. */
@@ -345,6 +352,7 @@ hunt_parse_cidr(const char *s, struct cidr *c)
 	return cidr_parse(c, s, strlen(s), &cause);
 }
 
+/* Append c to the array *v of *n. */
 static void
 hunt_cidr_add(struct cidr **v, size_t *n, const struct cidr *c)
 {
@@ -419,6 +427,7 @@ found:
 	}
 }
 
+/* qsort order of table rows: most events first, then by value. */
 static int
 hunt_agg_cmp(const void *a, const void *b)
 {
@@ -446,6 +455,7 @@ hunt_tab_sorted(const struct hunt_tab *t)
 	return v;
 }
 
+/* Free a table's rows. */
 static void
 hunt_tab_free(struct hunt_tab *t)
 {
@@ -463,7 +473,7 @@ static bool
 hunt_addr_in(const struct record *rec, const struct cidr *v, size_t n)
 {
 	struct netaddr	nat;
-	struct span	sp = record_get(rec, RF_SOURCE_NAT_IP);
+	struct span	sp = hunt_get(rec, RF_SOURCE_NAT_IP);
 	size_t		i;
 	bool		has_nat;
 
@@ -497,6 +507,7 @@ static const enum rf hunt_domain_fields[] = {
 	RF_DNS_QUESTION_NAME
 };
 
+/* A domain field of rec is one of ds or their subdomain. */
 static bool
 hunt_match_domain(const struct record *rec, const struct hunt_strs *ds)
 {
@@ -504,7 +515,7 @@ hunt_match_domain(const struct record *rec, const struct hunt_strs *ds)
 
 	for (i = 0; i < ds->n; i++)
 		for (j = 0; j < nitems(hunt_domain_fields); j++)
-			if (hunt_domain_is(record_get(rec,
+			if (hunt_domain_is(hunt_get(rec,
 			    hunt_domain_fields[j]), ds->v[i]))
 				return true;
 	return false;
@@ -527,6 +538,7 @@ hunt_email_is(struct span sp, const char *e)
 	return hunt_domain_is(sp, e + 1);
 }
 
+/* The source or destination port of rec is one of v[n]. */
 static bool
 hunt_match_port(const struct record *rec, const uint64_t *v, size_t n)
 {
@@ -534,8 +546,8 @@ hunt_match_port(const struct record *rec, const uint64_t *v, size_t n)
 	bool		hs, hd;
 	size_t		i;
 
-	hs = span_to_u64(record_get(rec, RF_SOURCE_PORT), &sp);
-	hd = span_to_u64(record_get(rec, RF_DESTINATION_PORT), &dp);
+	hs = span_to_u64(hunt_get(rec, RF_SOURCE_PORT), &sp);
+	hd = span_to_u64(hunt_get(rec, RF_DESTINATION_PORT), &dp);
 	for (i = 0; i < n; i++)
 		if ((hs && sp == v[i]) || (hd && dp == v[i]))
 			return true;
@@ -567,7 +579,7 @@ hunt_match(struct hunt_worker *w, const struct record *rec)
 			return false;
 	}
 	if (f->dataset.n > 0) {
-		sp = record_get(rec, RF_EVENT_DATASET);
+		sp = hunt_get(rec, RF_EVENT_DATASET);
 		for (i = 0, ok = false; i < f->dataset.n && !ok; i++)
 			ok = hunt_dataset_is(sp, f->dataset.v[i]);
 		if (!ok)
@@ -579,14 +591,14 @@ hunt_match(struct hunt_worker *w, const struct record *rec)
 		return false;
 	if (f->nhost > 0 || f->hostname.n > 0) {
 		ok = f->nhost > 0 && hunt_addr_in(rec, f->host, f->nhost);
-		sp = record_get(rec, RF_SOURCE_DOMAIN);
+		sp = hunt_get(rec, RF_SOURCE_DOMAIN);
 		for (i = 0; i < f->hostname.n && !ok; i++)
 			ok = hunt_span_ieq(sp, f->hostname.v[i]);
 		if (!ok)
 			return false;
 	}
 	if (f->user.n > 0) {
-		sp = record_get(rec, RF_USER_NAME);
+		sp = hunt_get(rec, RF_USER_NAME);
 		for (i = 0, ok = false; i < f->user.n && !ok; i++)
 			ok = hunt_span_ieq(sp, f->user.v[i]);
 		if (!ok)
@@ -594,9 +606,9 @@ hunt_match(struct hunt_worker *w, const struct record *rec)
 	}
 	if (f->email.n > 0) {
 		for (i = 0, ok = false; i < f->email.n && !ok; i++)
-			ok = hunt_email_is(record_get(rec,
+			ok = hunt_email_is(hunt_get(rec,
 			    RF_EMAIL_FROM_ADDRESS), f->email.v[i]) ||
-			    hunt_email_is(record_get(rec, RF_EMAIL_TO_ADDRESS),
+			    hunt_email_is(hunt_get(rec, RF_EMAIL_TO_ADDRESS),
 			    f->email.v[i]);
 		if (!ok)
 			return false;
@@ -604,7 +616,7 @@ hunt_match(struct hunt_worker *w, const struct record *rec)
 	if (f->domain.n > 0 && !hunt_match_domain(rec, &f->domain))
 		return false;
 	if (f->url.n > 0) {
-		sp = record_get(rec, RF_URL_ORIGINAL);
+		sp = hunt_get(rec, RF_URL_ORIGINAL);
 		for (i = 0, ok = false; i < f->url.n && !ok && sp.p != NULL;
 		    i++)
 			ok = memmem(sp.p, sp.len, f->url.v[i],
@@ -685,7 +697,7 @@ hunt_domain_of(const struct record *rec)
 
 	for (j = 0; j < nitems(hunt_domain_fields); j++)
 		if (record_has(rec, hunt_domain_fields[j]))
-			return record_get(rec, hunt_domain_fields[j]);
+			return hunt_get(rec, hunt_domain_fields[j]);
 	return SPAN_NULL;
 }
 
@@ -711,7 +723,7 @@ hunt_hit_keys(struct hunt *h, const struct record *rec, struct hunt_hit *hit)
 			if ((hit->key[HK_REMOTE][nr++] = strdup(buf)) == NULL)
 				fatal("strdup");
 	}
-	sp = record_get(rec, RF_USER_NAME);
+	sp = hunt_get(rec, RF_USER_NAME);
 	hit->key[HK_USER][0] = hunt_esc(sp.p, sp.len);
 	sp = hunt_domain_of(rec);
 	hit->key[HK_DOMAIN][0] = hunt_esc(sp.p, sp.len);
@@ -777,27 +789,33 @@ hunt_hit_out(struct hunt_worker *w, const struct segread_line *l,
 	case FMT_TEXT:
 		line = hunt_esc(l->p, l->len);
 		s = hunt_esc(seg->source, strlen(seg->source));
+		rj = hunt_esc(seg->file, strlen(seg->file));
 		fprintf(f, "%s %s %s\n    proof %s:%llu:%zu sha256 %s%s\n",
 		    tbuf[0] != '\0' ? tbuf : "-", s != NULL ? s : "-",
-		    line != NULL ? line : "", seg->file,
+		    line != NULL ? line : "", rj != NULL ? rj : "",
 		    (unsigned long long)l->off, l->used, seg->sha_gz,
 		    manifest_chain_ok(h->m, seg->n) ? "" :
 		    " (the chain after its entry does not verify)");
 		free(line);
 		free(s);
+		free(rj);
 		break;
 	case FMT_CSV:
 		hunt_csv_cell(f, tbuf, true);
-		hunt_csv_cell(f, seg->source, false);
+		s = hunt_esc(seg->source, strlen(seg->source));
+		hunt_csv_cell(f, s, false);
+		free(s);
 		for (i = 0; i < nitems(hunt_csv_fields); i++) {
 			struct span	sp;
 
-			sp = record_get(rec, hunt_csv_fields[i]);
+			sp = hunt_get(rec, hunt_csv_fields[i]);
 			s = hunt_esc(sp.p, sp.len);
 			hunt_csv_cell(f, s, false);
 			free(s);
 		}
-		hunt_csv_cell(f, seg->file, false);
+		s = hunt_esc(seg->file, strlen(seg->file));
+		hunt_csv_cell(f, s, false);
+		free(s);
 		fprintf(f, ",%llu,%zu,%s\r\n", (unsigned long long)l->off,
 		    l->used, seg->sha_gz);
 		break;
@@ -871,6 +889,7 @@ hunt_line(void *arg, const struct segread_line *l)
 	return w->h->limit != 0 && hs->nhits >= w->h->limit;
 }
 
+/* Free what a kept event holds (not the event itself). */
 static void
 hunt_hit_free(struct hunt_hit *hit)
 {
@@ -942,6 +961,7 @@ hunt_segment(struct hunt_worker *w, struct hunt_seg *hs)
 	hs->events = res.events;
 }
 
+/* A worker: take the next segment while the printer is near. */
 static void *
 hunt_worker_main(void *arg)
 {
@@ -1016,7 +1036,6 @@ hunt_consume(struct hunt *h, struct hunt_seg *hs)
 		}
 		break;
 	}
-	h->gz += hs->seg->size;
 	for (i = 0; i < hs->nhits && !h->limited; i++) {
 		hit = &hs->hits[i];
 		h->hits++;
@@ -1104,6 +1123,7 @@ hunt_table_json(struct hunt *h, enum hunt_key k)
 	return a;
 }
 
+/* --by with --csv: the table of k, every row. */
 static void
 hunt_print_csv_table(struct hunt *h, enum hunt_key k)
 {
@@ -1346,6 +1366,7 @@ hunt_where_yaml(struct hunt_filter *f)
 		fatal("open_memstream");
 }
 
+/* The short usage on standard error. */
 static void
 hunt_usage(void)
 {
@@ -1368,7 +1389,9 @@ hunt_run(struct hunt *h, size_t nthreads)
 
 	for (i = 0; i < h->nsel; i++)
 		total += h->sel[i].seg->size;
-	pg = progress_start("hunt", total, 1);
+	/* Events streamed to the terminal would tear the bar. */
+	pg = h->out == stdout && h->tty ? NULL :
+	    progress_start("hunt", total, 1);
 	if (nthreads > h->nsel)
 		nthreads = h->nsel > 0 ? h->nsel : 1;
 	h->nthreads = nthreads;
@@ -1524,8 +1547,8 @@ hunt_options(struct hunt *h, int argc, char **argv, const char **dir,
 			    sizeof *h->f.port);
 			if (h->f.port == NULL)
 				fatal("reallocarray");
-			h->f.port[h->f.nport++] = (uint64_t)hunt_number(optarg, 0,
-			    65535, &errstr);
+			h->f.port[h->f.nport++] = hunt_number(optarg, 0, 65535,
+			    &errstr);
 			if (errstr != NULL) {
 				fprintf(stderr, "keibictl hunt: --port %s: "
 				    "%s\n", optarg, errstr);

@@ -108,6 +108,13 @@ struct replay {
 	json_t			*problems;
 };
 
+/* Field rf of rec, or no span: record_get() trusts the caller to ask. */
+static struct span
+rp_get(const struct record *rec, enum rf rf)
+{
+	return record_has(rec, rf) ? record_get(rec, rf) : SPAN_NULL;
+}
+
 /* ISO 8601 of event time us in the display zone. */
 static void
 rp_time(struct replay *rp, int64_t us, char *buf, size_t size)
@@ -117,6 +124,7 @@ rp_time(struct replay *rp, int64_t us, char *buf, size_t size)
 	record_format_time(us, tz_offset_at(rp->tz, s), 0, buf, size);
 }
 
+/* A segment that is not used, and why: standard error and the list. */
 static void
 rp_problem(struct replay *rp, const char *what, const char *why)
 {
@@ -170,8 +178,8 @@ rp_seg_next(struct rp_src *s)
 			continue;
 		}
 		if (strcmp(hex, seg->sha_gz) != 0) {
-			rp_problem(rp, seg->file, "its SHA-256 differs from the "
-			    "manifest's");
+			rp_problem(rp, seg->file, "its SHA-256 differs from "
+			    "the manifest's");
 			free(path);
 			continue;
 		}
@@ -330,11 +338,12 @@ rp_alert(void *arg, struct rule *r, const struct record *rec)
 	struct replay		*rp = arg;
 	struct rp_src		*s = rp->cur;
 	struct incident_ref	 ref;
-	struct span		 reason = record_get(rec, RF_EVENT_REASON);
-	struct span		 src = record_get(rec, RF_SOURCE_IP);
-	struct span		 dst = record_get(rec, RF_DESTINATION_IP);
+	struct span		 reason = rp_get(rec, RF_EVENT_REASON);
+	struct span		 src = rp_get(rec, RF_SOURCE_IP);
+	struct span		 dst = rp_get(rec, RF_DESTINATION_IP);
 	json_t			*o, *proof;
-	char			 tbuf[64], esc[768], sesc[64], desc[64], *js, *rj;
+	char			 tbuf[64], esc[768], sesc[64], desc[64];
+	char			*js, *rj;
 
 	rp->alerts++;
 	rp_ref(rp, rec, &ref);
@@ -375,10 +384,13 @@ rp_alert(void *arg, struct rule *r, const struct record *rec)
 		    dst.len : 1, desc, sizeof desc);
 		printf("RETRO ALERT %s [%s] %s %s -> %s: %s\n", r->id,
 		    r->severity, tbuf[0] != '\0' ? tbuf : "-", sesc, desc, esc);
-		if (ref.valid)
-			printf("    proof %s:%llu:%zu sha256 %s\n", s->seg->file,
+		if (ref.valid) {
+			log_escape(s->seg->file, strlen(s->seg->file), esc,
+			    sizeof esc);
+			printf("    proof %s:%llu:%zu sha256 %s\n", esc,
 			    (unsigned long long)s->off, s->used,
 			    s->seg->sha_gz);
+		}
 	}
 	if (rp->im != NULL)
 		incident_alert(rp->im, r, rec, ref.valid ? &ref : NULL);
@@ -560,9 +572,13 @@ rp_select(struct replay *rp, char *const *sources, size_t nsources)
 		if (j == rp->nsrcs) {
 			sc = config_source(rp->conf, seg->source);
 			if (sc == NULL || parser_lookup(sc->parser) == NULL) {
+				char	esc[256];
+
+				log_escape(seg->source, strlen(seg->source),
+				    esc, sizeof esc);
 				fprintf(stderr, "keibictl replay: source %s: "
 				    "not in the configuration, not replayed\n",
-				    seg->source);
+				    esc);
 				continue;
 			}
 			rp->srcs = reallocarray(rp->srcs, rp->nsrcs + 1,

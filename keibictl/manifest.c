@@ -160,6 +160,7 @@ manifest_time(const char *s)
 	    v[4] * 60 + v[5]) - off) * 1000000 + us;
 }
 
+/* strdup of s ("" for NULL); allocation failure is fatal. */
 static char *
 mf_strdup(const char *s)
 {
@@ -177,7 +178,8 @@ mf_hex_field(const json_t *o, const char *key, char *out)
 	const char	*s = json_string_value(json_object_get(o, key));
 
 	out[0] = '\0';
-	if (s != NULL && strlen(s) == 64)
+	if (s != NULL && strlen(s) == 64 &&
+	    strspn(s, "0123456789abcdef") == 64)
 		memcpy(out, s, 65);
 }
 
@@ -189,6 +191,7 @@ mf_u64(const json_t *o, const char *key)
 	return v > 0 ? (uint64_t)v : 0;
 }
 
+/* manifest_walk callback of manifest_load: keep segment entries. */
 static int
 mf_load_line(void *arg, const struct mf_line *ml)
 {

@@ -69,14 +69,15 @@ BEGIN {
 	split("sato suzuki ito watanabe", users, " ")
 	split("www.example.com news.example.jp cdn.example.net docs.example.org", sites, " ")
 	D = 86400
+	r = 4242		# Park-Miller: exact in any awk
 	for (t = 0; t < 2 * D; t++) {
 		if (t % 15 == 0) {
-			k = t / 15
-			fw(t, "10.1.1." 1 + k % 40, "93.184.216." 1 + k % 50, k % 7 ? 443 : 80, "ACCEPT")
+			k = (r = r * 16807 % 2147483647) % 100003
+			fw(t, "10.1.1." 1 + k % 40, "93.184.216." 1 + int(k / 40) % 200, k % 7 ? 443 : 80, "ACCEPT")
 		}
 		if (t % 20 == 5) {
-			k = (t - 5) / 20
-			px(t, "10.1.1." 1 + k % 40, "TCP_MISS/200", 1000 + k % 9000, "GET", "http://" sites[1 + k % 4] "/p/" k % 97 ".html", users[1 + k % 4], "93.184.216." 1 + k % 50, "text/html")
+			k = (r = r * 16807 % 2147483647) % 100003
+			px(t, "10.1.1." 1 + k % 40, "TCP_MISS/200", 1000 + k % 9000, "GET", "http://" sites[1 + k % 4] "/p/" k % 97 ".html", users[1 + int(k / 40) % 4], "93.184.216." 1 + int(k / 40) % 200, "text/html")
 		}
 		if (t % 300 == 7) {
 			k = (t - 7) / 300
@@ -158,17 +159,42 @@ while read -r file source; do
 	echo "$n $source $file" >>oracle/list
 done <segs.txt
 
+# The questions put to hunt and to the brute force: name, the fewest
+# events expected, then the options, separated by tabs.
+T='	'
+cat >specs <<EOS
+--remote address${T}30${T}--remote${T}203.0.113.77
+--remote CIDR${T}30${T}--remote${T}203.0.113.0/24
+--remote two values${T}35${T}--remote${T}203.0.113.77${T}--remote${T}198.51.100.9
+--host address${T}40${T}--host${T}10.1.2.3
+--host CIDR${T}100${T}--host${T}10.1.4.0/24
+--domain${T}100${T}--domain${T}c2.evil-cdn.example
+--domain parent${T}100${T}--domain${T}evil-cdn.example
+--domain, trailing dot and case${T}100${T}--domain${T}C2.EVIL-CDN.EXAMPLE.
+--url substring${T}20${T}--url${T}/item.php?id=
+--url-re${T}20${T}--url-re${T}UNION%20SELECT%20(NULL|pw)
+--user${T}20${T}--user${T}TANAKA
+--email${T}1${T}--email${T}ceo@victim.example
+--email @domain${T}1${T}--email${T}@victim.example
+--port${T}15${T}--port${T}445
+--source${T}1000${T}--source${T}mail
+--dataset${T}2${T}--dataset${T}proxy${T}--url${T}.bin
+--from --to${T}10${T}--from${T}2026-11-21T10:12:00+09:00${T}--to${T}2026-11-21T10:14:00+09:00
+--where${T}100${T}--where${T}http.request.method: CONNECT
+--host --port${T}15${T}--host${T}10.1.2.3${T}--port${T}445
+--remote --from --to${T}20${T}--remote${T}203.0.113.77${T}--from${T}2026-11-21T10:00:00+09:00${T}--to${T}2026-11-21T11:00:00+09:00
+--user --url-re${T}3${T}--user${T}tanaka${T}--url-re${T}victim2
+--domain --host${T}2${T}--domain${T}evil-cdn.example${T}--host${T}10.1.4.22
+--source --remote (nothing)${T}0${T}--source${T}mail${T}--remote${T}203.0.113.77
+--user (nobody)${T}0${T}--user${T}nobody
+EOS
+
 cat >oracle.pl <<'EOP'
 # The filters of keibictl hunt, written again from its manual, applied to
-# the events keibictl parse printed for each segment.
-use strict; use warnings; use JSON::PP; use Getopt::Long; use Time::Local;
-my (@remote, @host, @domain, @url, @url_re, @user, @email, @port, @source,
-    @dataset, @where, $from, $to, $skip);
-GetOptions('remote=s' => \@remote, 'host=s' => \@host, 'domain=s' => \@domain,
-    'url=s' => \@url, 'url-re=s' => \@url_re, 'user=s' => \@user,
-    'email=s' => \@email, 'port=s' => \@port, 'source=s' => \@source,
-    'dataset=s' => \@dataset, 'where=s' => \@where, 'from=s' => \$from,
-    'to=s' => \$to, 'skip=s' => \$skip) or die "oracle: bad option\n";
+# the events keibictl parse printed for each segment: for spec line n of
+# the file named first, the matching events go sorted to oracle/n.ev.
+use strict; use warnings; use JSON::PP; use Getopt::Long qw(GetOptionsFromArray);
+use Storable qw(nstore retrieve); use Time::Local;
 sub ip { my @o = split /\./, $_[0] // ''; return undef unless @o == 4;
     ($o[0] << 24) | ($o[1] << 16) | ($o[2] << 8) | $o[3] }
 sub incidr { my ($a, $c) = @_; my ($n, $l) = split m{/}, $c; $l //= 32;
@@ -181,17 +207,37 @@ sub epoch { my $s = shift // return undef;
     my $t = timegm($6, $5, $4, $3, $2 - 1, $1);
     $t -= ($8 eq '+' ? 1 : -1) * ($9 * 3600 + $10 * 60) if $7 ne 'Z'; $t }
 sub dom { my ($v, $d) = @_; return 0 unless defined $v; $v = lc $v;
-    $v =~ s/\.+$//; $d = lc $d; $v eq $d || substr($v, -length($d) - 1) eq ".$d" }
+    $v =~ s/\.+$//; $d = lc $d; $d =~ s/\.+$//; $v eq $d || substr($v, -length($d) - 1) eq ".$d" }
 sub any { my ($f, @v) = @_; return 1 unless @v; for (@v) { return 1 if $f->($_) } 0 }
-my ($tf, $tt) = (epoch($from), epoch($to));
-open my $l, '<', 'oracle/list' or die;
-while (<$l>) {
-	my ($n, $src, $file) = split;
-	next if defined $skip && $file eq $skip;
-	next unless any(sub { $_[0] eq $src }, @source);
-	open my $f, '<', "oracle/$n.jsonl" or die;
-	while (my $line = <$f>) {
-		my $e = decode_json($line);
+my $ev = -e 'oracle/events' ? retrieve('oracle/events') : [];	# JSON::PP is slow
+if (!@$ev) {	# [segment file, source, event, line]
+	open my $l, '<', 'oracle/list' or die;
+	while (<$l>) {
+		my ($n, $src, $file) = split;
+		open my $f, '<', "oracle/$n.jsonl" or die;
+		push @$ev, [$file, $src, decode_json($_), $_] while <$f>;
+	}
+	nstore($ev, 'oracle/events');
+}
+open my $sp, '<', $ARGV[0] or die;
+my $k = 0;
+while (my $spec = <$sp>) {
+	chomp $spec;
+	my (undef, undef, @args) = split /\t/, $spec;
+	my (@remote, @host, @domain, @url, @url_re, @user, @email, @port,
+	    @source, @dataset, @where, $from, $to, $skip);
+	GetOptionsFromArray(\@args, 'remote=s' => \@remote, 'host=s' => \@host,
+	    'domain=s' => \@domain, 'url=s' => \@url, 'url-re=s' => \@url_re,
+	    'user=s' => \@user, 'email=s' => \@email, 'port=s' => \@port,
+	    'source=s' => \@source, 'dataset=s' => \@dataset,
+	    'where=s' => \@where, 'from=s' => \$from, 'to=s' => \$to,
+	    'skip=s' => \$skip) or die "oracle: bad option in $spec\n";
+	my ($tf, $tt) = (epoch($from), epoch($to));
+	my @out;
+	for (@$ev) {
+		my ($file, $src, $e, $line) = @$_;
+		next if defined $skip && $file eq $skip;
+		next unless any(sub { $_[0] eq $src }, @source);
 		my @ips = grep { defined } @$e{qw(source.ip destination.ip source.nat.ip)};
 		my $t = epoch($e->{'@timestamp'});
 		next if defined $tf && (!defined $t || $t < $tf);
@@ -206,7 +252,8 @@ while (<$l>) {
 		    lc($e->{'source.domain'} // "\0") eq lc $h }, @host);
 		next unless any(sub { lc($e->{'user.name'} // "\0") eq lc $_[0] }, @user);
 		next unless any(sub { my $w = $_[0]; grep { defined $_ &&
-		    ($w =~ /^@(.*)/ ? (/@([^@]*)$/ && dom($1, $w =~ s/^@//r)) : lc $_ eq lc $w) }
+		    (substr($w, 0, 1) eq '@' ? do { my ($a) = /@([^@]*)$/;
+		    defined $a && dom($a, substr($w, 1)) } : lc $_ eq lc $w) }
 		    @$e{qw(email.from.address email.to.address)} }, @email);
 		next unless any(sub { my $d = $_[0]; grep { dom($e->{$_}, $d) }
 		    qw(url.domain destination.domain tls.server_name dns.question.name) }, @domain);
@@ -215,61 +262,51 @@ while (<$l>) {
 		my $ok = 1;
 		for (@where) { my ($k, $v) = /^\s*([\w.@]+):\s*(.*?)\s*$/;
 		    $ok = 0 unless defined $e->{$k} && $e->{$k} eq $v }
-		next unless $ok;
-		print $line;
+		push @out, $line if $ok;
 	}
+	$k++;
+	open my $o, '>', "oracle/$k.ev" or die;
+	print $o sort @out;
 }
 EOP
+perl oracle.pl specs || exit 1
 
+# oracle ARGS...: the brute force's events for one more question
+oracle() {
+	printf 'q\t0' >spec1
+	for a; do printf '\t%s' "$a" >>spec1; done
+	printf '\n' >>spec1
+	perl oracle.pl spec1 && cat oracle/1.ev
+}
 # events FILE: the events of hunt --json, as keibictl parse prints them
 events() {
 	perl -ne 'print "$1\n" if /^\{"type":"hit".*?,"event":(\{.*\})\}$/' "$1" |
 	    LC_ALL=C sort
 }
-# same NAME MIN ARGS...: with and without the index, hunt finds what the
-# brute force finds (at least MIN events)
-same() {
-	name=$1 min=$2
-	shift 2
+# Every question: with and without the index, hunt finds what the brute
+# force finds.
+k=0
+while IFS="$T" read -r name min args; do
+	k=$((k + 1))
+	set -f
+	IFS="$T"
+	set -- $args
+	IFS=' 	
+'
+	set +f
 	"$ctl" -c keibi.yml hunt --json "$@" >h.json 2>h.err
 	"$ctl" -c keibi.yml hunt --json --no-index "$@" >n.json 2>>h.err
-	perl oracle.pl "$@" | LC_ALL=C sort >o.ev
 	events h.json >h.ev
 	events n.json >n.ev
-	want=$(wc -l <o.ev | tr -d ' ')
+	want=$(wc -l <oracle/$k.ev | tr -d ' ')
 	check "$name: with the index = brute force ($want events)" \
-	    "$(cksum <o.ev)" "$(cksum <h.ev)"
+	    "$(cksum <oracle/$k.ev)" "$(cksum <h.ev)"
 	check "$name: without the index = brute force" \
-	    "$(cksum <o.ev)" "$(cksum <n.ev)"
+	    "$(cksum <oracle/$k.ev)" "$(cksum <n.ev)"
 	[ "$want" -ge "$min" ] || { echo "FAIL: $name: only $want events"; fail=1; }
 	head -1 h.json | perl -MJSON::PP -ne '$s = decode_json($_)->{segments};
 	    print "   segments: $s->{read} read, $s->{skipped_by_index} ruled out by the index\n"'
-}
-
-same "--remote address" 30 --remote 203.0.113.77
-same "--remote CIDR" 30 --remote 203.0.113.0/24
-same "--remote two values" 40 --remote 203.0.113.77 --remote 198.51.100.9
-same "--host address" 40 --host 10.1.2.3
-same "--host CIDR" 100 --host 10.1.4.0/24
-same "--domain" 100 --domain c2.evil-cdn.example
-same "--domain parent" 100 --domain evil-cdn.example
-same "--domain, trailing dot and case" 100 --domain C2.EVIL-CDN.EXAMPLE.
-same "--url substring" 20 --url /item.php?id=
-same "--url-re" 20 --url-re 'UNION%20SELECT%20(NULL|pw)'
-same "--user" 20 --user TANAKA
-same "--email" 1 --email ceo@victim.example
-same "--email @domain" 1 --email @victim.example
-same "--port" 15 --port 445
-same "--source" 1000 --source mail
-same "--dataset" 100 --dataset proxy --url .bin
-same "--from --to" 10 --from 2026-11-21T10:12:00+09:00 --to 2026-11-21T10:14:00+09:00
-same "--where" 100 --where 'http.request.method: CONNECT'
-same "--host --port" 15 --host 10.1.2.3 --port 445
-same "--remote --from --to" 20 --remote 203.0.113.77 --from 2026-11-21T10:00:00+09:00 --to 2026-11-21T11:00:00+09:00
-same "--user --url-re" 3 --user tanaka --url-re victim2
-same "--domain --host" 2 --domain evil-cdn.example --host 10.1.4.22
-same "--source --remote (nothing)" 0 --source mail --remote 203.0.113.77
-same "--user (nobody)" 0 --user nobody
+done <specs
 
 # The index must rule segments out of a selective question.
 "$ctl" -c keibi.yml hunt --json --remote 198.51.100.9 >h.json
@@ -320,12 +357,13 @@ check "--limit: the summary says so" true \
     "$(head -1 lim.json | perl -MJSON::PP -ne 'print decode_json($_)->{limited} ? "true" : "false"')"
 "$ctl" -c keibi.yml hunt --user tanaka --csv >h.csv
 check "--csv: a header and a row per event" \
-    "$(($(perl oracle.pl --user tanaka | wc -l) + 1))" \
+    "$(($(oracle --user tanaka | wc -l) + 1))" \
     "$(wc -l <h.csv | tr -d ' ')"
 "$ctl" -c keibi.yml hunt --user tanaka --raw >h.raw
-grep -h 'tanaka' proxy.log mail.log | LC_ALL=C sort >want.raw
-check "--raw: the log lines themselves" "$(cksum <want.raw)" \
-    "$(LC_ALL=C sort h.raw | cksum)"
+check "--raw: a line per event" "$(oracle --user tanaka | wc -l | tr -d ' ')" \
+    "$(wc -l <h.raw | tr -d ' ')"
+check "--raw: the log lines themselves" 0 \
+    "$(cat proxy.log mail.log | grep -cvxFf - h.raw)"
 "$ctl" -c keibi.yml hunt --user nobody >/dev/null
 check "no event: exit 1" 1 $?
 
@@ -340,7 +378,7 @@ cat x.txt
 # Run the standard commands it prints and compare with what it claims.
 (cd $ev && grep -E '^  (sha256sum|zcat|grep) ' ../../x.txt | while read -r line; do
 	cmd=${line%%#*}
-	want=$(echo "$line" | sed 's/.*# *//')
+	want=$(printf '%s\n' "$line" | sed 's/.*# *//')
 	got=$(sh -c "$cmd" | cut -d' ' -f1)
 	[ "$got" = "$want" ] && echo same || echo "differs: $cmd"
 done) >tools.out
@@ -352,7 +390,7 @@ len=$(echo "$ref" | cut -d: -f3)
 gzip -dc "$ev/$seg" | tail -c +$((off + 1)) | head -c "$len" >want.bin
 check "extract --raw: the bytes of the segment" "$(cksum <want.bin)" \
     "$(cksum <x.raw)"
-check "extract --raw: one line of tanaka's" 1 "$(grep -c tanaka x.raw)"
+check "extract --raw: the line of the hit" 1 "$(grep -c 'DST=203.0.113.77 ' x.raw)"
 "$ctl" -c keibi.yml extract "${seg}:${off}" >x2.txt
 check "extract without a length: the line" "$len bytes" \
     "$(sed -n 's/^bytes [0-9]*-[0-9]* of the segment (\([0-9]* bytes\)).*/\1/p' x2.txt)"
@@ -362,13 +400,17 @@ cp -R $ev ev2
 chmod -R u+w ev2
 # A segment with tanaka's lines is changed (and recompressed, so it is
 # still good gzip): hunt and extract must say so and not use it.
+"$ctl" -c keibi.yml hunt --json --user tanaka --url-re UNION >t0.json
+ref=$(grep -m1 '"type":"hit"' t0.json | perl -MJSON::PP -ne '$p =
+    decode_json($_)->{proof}; print "$p->{segment}:$p->{offset}:$p->{length}"')
+seg=${ref%%:*}
 gzip -dc "ev2/$seg" | sed 's/tanaka/suzuki/' | gzip -1 >seg.new
 cat seg.new >"ev2/$seg"
 "$ctl" -c keibi.yml hunt --dir ev2 --json --user tanaka >t.json 2>t.err
 check "hunt over a tampered segment: exit 3" 3 $?
 check "hunt names the tampered segment" 1 \
     "$(grep -c "$seg" t.err)"
-perl oracle.pl --user tanaka --skip "$seg" | LC_ALL=C sort >o.ev
+oracle --user tanaka --skip "$seg" >o.ev
 events t.json >t.ev
 check "hunt uses none of its events, and all the others" \
     "$(cksum <o.ev)" "$(cksum <t.ev)"
@@ -401,7 +443,7 @@ idx=$(grep -m1 '"source":"proxy"' ev4/MANIFEST.jsonl |
     perl -MJSON::PP -ne 'print decode_json($_)->{idx}')
 printf 'x' | dd of="ev4/$idx" bs=1 seek=200 conv=notrunc 2>/dev/null
 "$ctl" -c keibi.yml hunt --dir ev4 --json --domain evil-cdn.example >t4.json
-perl oracle.pl --domain evil-cdn.example | LC_ALL=C sort >o.ev
+oracle --domain evil-cdn.example >o.ev
 events t4.json >t4.ev
 check "an altered index only makes hunt read the segment" \
     "$(cksum <o.ev)" "$(cksum <t4.ev)"

@@ -96,7 +96,8 @@ setkey() {
 # rehash FILE FROM: recompute "prev" and "hash" of lines FROM.. as keibid
 # writes them (the hash of the line without its ,"hash":"..." member).
 rehash() {
-	prev=$(sed -n "$(($2 - 1))p" "$1" | sed 's/.*"hash":"\([0-9a-f]*\)"}$/\1/')
+	prev=$(sed -n "$(($2 - 1))p" "$1" |
+	    sed 's/.*"hash":"\([0-9a-f]*\)"}$/\1/')
 	n=0
 	: >"$1.new"
 	while IFS= read -r l; do

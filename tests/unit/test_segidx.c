@@ -39,7 +39,8 @@ static const char	lines[] =
     "<134>1 2026-11-21T10:00:00Z fw - - - src=[2001:db8:1::7]:5060 "
     "dst=::ffff:192.0.2.7 nat 10.9.8.7.8080 > 10.9.8.6.53\n"
     "postfix/smtp[1]: 4Y18: to=<bob@mail.partner.example.org>, "
-    "relay=mx.partner.example.org[192.0.2.25]:25, status=sent user=\xe7\x94\xb0\xe4\xb8\xad\n"
+    "relay=mx.partner.example.org[192.0.2.25]:25, status=sent "
+    "user=\xe7\x94\xb0\xe4\xb8\xad\n"
     "dns query: www.trailing-dot.example. A\n";
 
 /* Build an index of the lines fed in pieces of step bytes. */
@@ -143,7 +144,8 @@ test_present(void **state)
 		assert_true(has_text(x, "bob@mail.partner.example.org"));
 		assert_true(has_text(x, "\xe7\x94\xb0\xe4\xb8\xad"));
 		assert_true(segidx_has_substring(x, "/item.php?id=", 13));
-		assert_true(segidx_has_substring(x, "hop.example.com/item", 20));
+		assert_true(segidx_has_substring(x, "hop.example.com/item",
+		    20));
 		segidx_free(x);
 		unlink(path);
 	}
