@@ -66,15 +66,20 @@ verify_problem(struct verify *v, const char *fmt, ...)
 	printf("\n");
 }
 
-/* An escaped copy of untrusted s for printing (static buffer). */
+/*
+ * An escaped copy of untrusted s for printing.  The buffers rotate, so up
+ * to four results may be used in one message.
+ */
 static const char *
 verify_esc(const char *s)
 {
-	static char	buf[512];
+	static char	buf[4][512];
+	static int	next;
 
 	if (s == NULL)
 		return "(none)";
-	return log_escape(s, strlen(s), buf, sizeof buf);
+	next = (next + 1) % 4;
+	return log_escape(s, strlen(s), buf[next], sizeof buf[next]);
 }
 
 /* The continuity key of an entry. */
