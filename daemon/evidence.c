@@ -41,6 +41,7 @@
 #include "record.h"
 #include "segidx.h"
 
+#define EVIDENCE_SEALED_WINDOW	64	/* entries before a checkpoint kept by name */
 #define EV_CHUNK	(1024 * 1024)		/* raw bytes per gzip member */
 #define EV_INFLIGHT	(32 * 1024 * 1024)	/* raw bytes queued at most */
 #define EV_RETRY_MS	1000
@@ -124,6 +125,7 @@ struct evidence {
 	struct evidence_stream	**s;
 	size_t			 ns;
 	json_t			*post;		/* entries after the checkpoint */
+	json_t			*sealed;	/* files sealed just before it */
 
 	/* Owned by the worker once started. */
 	int			 mfd;		/* MANIFEST.jsonl */
@@ -771,6 +773,12 @@ ev_job_delete(struct evidence *ev, struct ev_job *j)
 			free(abs);
 			continue;
 		}
+		free(abs);
+		/* The segment's search index goes with it. */
+		if (asprintf(&abs, "%s/%s.idx", ev->dir, j->files[i]) == -1)
+			fatal("asprintf");
+		if (unlink(abs) != 0 && errno != ENOENT)
+			log_warn("evidence: unlink %s", abs);
 		free(abs);
 		o = json_object();
 		json_object_set_new(o, "type", json_string("deleted"));
@@ -1649,6 +1657,7 @@ ev_manifest_load(struct evidence *ev, uint64_t from, char **cause)
 	const char	*h;
 
 	ev->post = json_array();
+	ev->sealed = json_object();
 	memset(ev->head, '0', 64);
 	ev->head[64] = '\0';
 	abs = ev_abs(ev, EVIDENCE_MANIFEST);
@@ -1657,6 +1666,21 @@ ev_manifest_load(struct evidence *ev, uint64_t from, char **cause)
 	if (f == NULL)
 		return 0;
 	while ((n = getline(&line, &cap, f)) > 0) {
+		if (ev->entries + EVIDENCE_SEALED_WINDOW >= from &&
+		    ev->entries < from &&
+		    (o = json_loadb(line, (size_t)n, 0, &err)) != NULL) {
+			/*
+			 * A seal writes its entry before it makes the file
+			 * read-only; a checkpoint taken in between must not
+			 * take the still-writable file for an orphan.
+			 */
+			const char *sf = json_string_value(json_object_get(o,
+			    "file"));
+
+			if (sf != NULL)
+				json_object_set_new(ev->sealed, sf, json_true());
+			json_decref(o);
+		}
 		if (ev->entries >= from) {
 			o = json_loadb(line, (size_t)n, 0, &err);
 			if (o == NULL) {
@@ -1923,7 +1947,8 @@ ev_orphans(struct evidence *ev, struct evidence_stream *s, const char *rel,
 			ev_orphans(ev, s, sub, keep, depth + 1);
 		else if (S_ISREG(sb.st_mode) && (sb.st_mode & 0200) &&
 		    (keep == NULL || strcmp(sub, keep) != 0)) {
-			if (ev_post_has(ev, sub)) {
+			if (ev_post_has(ev, sub) || (ev->sealed != NULL &&
+			    json_object_get(ev->sealed, sub) != NULL)) {
 				/* Sealed, but not yet made read-only. */
 				chmod(abs, 0440);
 			} else {
@@ -2131,6 +2156,8 @@ evidence_close(struct evidence *ev, bool abandon)
 		close(ev->sfd);
 	if (ev->post != NULL)
 		json_decref(ev->post);
+	if (ev->sealed != NULL)
+		json_decref(ev->sealed);
 	if (ev->key != NULL)
 		EVP_PKEY_free(ev->key);
 	if (ev->sync.st != NULL) {

@@ -521,12 +521,18 @@ keibid_tick(evutil_socket_t fd, short events, void *arg)
 	if (kd->once) {
 		size_t	i;
 
-		for (i = 0; i < kd->nsrc && !more; i++)
-			if (kd->src[i]->blocked)
-				more = true;	/* woken by the archive */
 		if (more) {
+			/* Input is waiting: read on at once. */
+			tv.tv_usec = 0;
 			evtimer_add(kd->ev_tick, &tv);
 			return;
+		}
+		for (i = 0; i < kd->nsrc; i++) {
+			if (kd->src[i]->blocked) {
+				/* The archive wakes us; the tick is a fallback. */
+				evtimer_add(kd->ev_tick, &tv);
+				return;
+			}
 		}
 		/* Everything is read: judge what detectors hold, as at the end. */
 		if (kd->rules != NULL)
