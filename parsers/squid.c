@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "httplog.h"
 #include "parser.h"
 #include "sysloghdr.h"
 #include "tz.h"
@@ -177,108 +178,29 @@ squid_maybe_ip(struct span h)
 }
 
 /*
- * Split a host[:port] span (IPv6 in brackets) into host and port; port
- * is empty when absent.  Returns false on a port that is not a number.
- */
-static bool
-squid_hostport(struct span hp, struct span *host, struct span *port)
-{
-	const char	*close, *colon;
-
-	*port = SPAN_NULL;
-	if (hp.len > 0 && hp.p[0] == '[') {
-		close = memchr(hp.p, ']', hp.len);
-		if (close == NULL)
-			return false;
-		host->p = hp.p + 1;
-		host->len = (size_t)(close - hp.p - 1);
-		if (close + 1 == hp.p + hp.len)
-			return true;
-		if (close[1] != ':')
-			return false;
-		port->p = close + 2;
-		port->len = (size_t)(hp.p + hp.len - port->p);
-		return squid_is_digits(port->p, port->len) && port->len <= 5;
-	}
-	colon = memchr(hp.p, ':', hp.len);
-	*host = hp;
-	if (colon == NULL)
-		return true;
-	/* A bare IPv6 address has several colons and no port. */
-	if (memchr(colon + 1, ':', (size_t)(hp.p + hp.len - colon - 1)) != NULL)
-		return true;
-	host->len = (size_t)(colon - hp.p);
-	port->p = colon + 1;
-	port->len = (size_t)(hp.p + hp.len - port->p);
-	return squid_is_digits(port->p, port->len) && port->len <= 5;
-}
-
-/*
- * Fill url.* from the request URL (and destination.port from an explicit
- * port); *host receives the host, empty when the URL has none.
+ * Fill url.* (and destination.port) from the request URL; *host receives
+ * the host, empty when the URL has none.  Squid logs a CONNECT target as
+ * host:port and always with the port, so a CONNECT target without one is
+ * not taken for a host; everything else is the shared request-target
+ * reading of httplog.c.
  */
 static void
 squid_set_url(struct span url, struct span method, struct record *rec,
     struct span *host)
 {
 	struct span	 hp, port;
-	const char	*p, *end, *auth, *at, *q;
-	size_t		 i;
 
+	if (!span_eq(method, "CONNECT") || url.len == 0 || url.p[0] == '/' ||
+	    squid_is_dash(url)) {
+		httplog_set_url(url, method, rec, host);
+		return;
+	}
 	*host = SPAN_NULL;
-	if (url.len == 0 || squid_is_dash(url))
-		return;
-	end = url.p + url.len;
 	record_set(rec, RF_URL_ORIGINAL, url.p, url.len);
-
-	if (span_eq(method, "CONNECT")) {
-		if (squid_hostport(url, &hp, &port) && port.len > 0 &&
-		    hp.len > 0) {
-			*host = hp;
-			record_set(rec, RF_URL_DOMAIN, hp.p, hp.len);
-			record_set(rec, RF_DESTINATION_PORT, port.p, port.len);
-		}
-		return;
-	}
-	if (url.p[0] == '/') {
-		q = url.p;
-		while (q < end && *q != '?' && *q != '#')
-			q++;
-		record_set(rec, RF_URL_PATH, url.p, (size_t)(q - url.p));
-		return;
-	}
-
-	/* scheme "://" */
-	for (i = 0; i < url.len; i++) {
-		char	ch = url.p[i];
-
-		if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (i > 0 && ((ch >= '0' && ch <= '9') || ch == '+' ||
-		    ch == '-' || ch == '.')))
-			continue;
-		break;
-	}
-	if (i == 0 || url.len - i < 3 || memcmp(url.p + i, "://", 3) != 0)
-		return;
-	record_set(rec, RF_URL_SCHEME, url.p, i);
-
-	auth = url.p + i + 3;
-	for (p = auth; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
-		;
-	/* The host follows the last "@" of the authority (user:pass@host). */
-	for (at = p; at > auth && at[-1] != '@'; at--)
-		;
-	hp.p = at;
-	hp.len = (size_t)(p - at);
-	if (squid_hostport(hp, host, &port) && host->len > 0) {
-		record_set(rec, RF_URL_DOMAIN, host->p, host->len);
+	if (httplog_hostport(url, &hp, &port) && port.len > 0 && hp.len > 0) {
+		*host = hp;
+		record_set(rec, RF_URL_DOMAIN, hp.p, hp.len);
 		record_set(rec, RF_DESTINATION_PORT, port.p, port.len);
-	} else
-		*host = SPAN_NULL;
-	if (p < end && *p == '/') {
-		for (q = p; q < end && *q != '?' && *q != '#'; q++)
-			;
-		record_set(rec, RF_URL_PATH, p, (size_t)(q - p));
 	}
 }
 
