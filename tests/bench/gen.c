@@ -18,6 +18,10 @@
  * The scenarios draw from their own random stream and take the place of
  * background lines at their time, so N stays the total.  Same seed, same
  * bytes.
+ *
+ * With --pace it writes the same mix on the wall clock instead, RATE
+ * lines a second for SECONDS seconds, appending to the files and rotating
+ * them by rename every ROTATE seconds, for the soak test (tests/bench/soak).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -288,156 +292,284 @@ sc_hour(unsigned long h, long s)
 	qsort(sc_v, sc_n, sizeof *sc_v, sc_cmp);
 }
 
+/*
+ * The state of the corpus clock: the start, the hour whose scenarios are
+ * loaded, and the count of mail lines so far.
+ */
+struct gen_clock {
+	time_t		t0;
+	unsigned long	hour;
+	unsigned long	q;
+};
+
+/* Write the line due at corpus time t to one of outs[SC_FW..SC_ML]. */
+static void
+gen_line(struct gen_clock *c, FILE **outs, time_t t)
+{
+	FILE		*fw = outs[SC_FW], *px = outs[SC_PX], *ml = outs[SC_ML];
+	const time_t	 t0 = c->t0;
+	char		 ts[32];
+	uint32_t	 r;
+
+	/* An attack scenario's line when one is due. */
+	if ((unsigned long)(t - t0) / 3600 != c->hour) {
+		c->hour = (unsigned long)(t - t0) / 3600;
+		sc_hour(c->hour, (long)t0 + (long)c->hour * 3600);
+	}
+	if (sc_next < sc_n && sc_v[sc_next].t <= (long)t) {
+		fprintf(outs[sc_v[sc_next].out], "%s\n",
+		    sc_v[sc_next].s);
+		sc_next++;
+		return;
+	}
+	gen_syslog_time(ts, sizeof ts, t);
+	r = gen_rand() % 1000;
+	if (r < 450) {
+		/*
+		 * Firewall: mostly web out, inbound noise, and now
+		 * and then (one line in 20,000) SMB to the Internet.
+		 */
+		unsigned int	dport = r < 5 && gen_rand() % 100 == 0 ?
+		    445 : r < 300 ? 443 : 80;
+		int		in = r >= 380;
+
+		fprintf(fw, "%s gw01 kernel: [%lu.%06u] %s IN=%s "
+		    "OUT=%s MAC=00:16:3e:5e:6c:01:00:16:3e:11:22:33:08:00 "
+		    "SRC=%s%u.%u DST=%u.%u.%u.%u LEN=60 TOS=0x00 "
+		    "PREC=0x00 TTL=63 ID=%u DF PROTO=TCP SPT=%u DPT=%u "
+		    "WINDOW=64240 RES=0x00 SYN URGP=0\n", ts,
+		    (unsigned long)(t - 1795000000), gen_range(0, 999999),
+		    in ? "[UFW BLOCK]" : "FWD-ACCEPT:",
+		    in ? "eth0" : "eth1", in ? "" : "eth0",
+		    in ? "203.0." : "10.1.", in ? 113 : gen_range(1, 40),
+		    gen_range(1, 254),
+		    in ? 192 : 198, in ? 0 : 51, in ? 2 : 100,
+		    gen_range(1, 254), gen_range(1, 65535),
+		    gen_range(1024, 65535), in ? 22 : dport);
+	} else if (r < 850) {
+		/* Proxy: browsing, tunnels, a rare attack (1 in 33,000). */
+		const char	*url;
+		int		 connect = r < 600;
+
+		if (r >= 650 && r < 653 && gen_rand() % 100 == 0)
+			url = gen_attacks[gen_rand() % 3];
+		else if (connect)
+			url = gen_tunnels[gen_rand() % 5];
+		else
+			url = gen_sites[gen_rand() % 5];
+		fprintf(px, "%ld.%03u %6u 10.1.%u.%u %s/%u %u %s %s %s "
+		    "HIER_DIRECT/93.184.%u.%u %s\n", (long)t,
+		    gen_range(0, 999), gen_range(1, 9000),
+		    gen_range(1, 40), gen_range(1, 254),
+		    connect ? "TCP_TUNNEL" : "TCP_MISS",
+		    gen_rand() % 10 ? 200 : 404, gen_range(200, 90000),
+		    connect ? "CONNECT" : "GET", url,
+		    gen_users[gen_rand() % 8], gen_range(0, 255),
+		    gen_range(1, 254), connect ? "-" : "text/html");
+	} else {
+		/* Mail: the life of one message per six lines. */
+		unsigned int	step = (unsigned int)(c->q % 6);
+		unsigned long	id = c->q / 6;
+
+		c->q++;
+		switch (step) {
+		case 0:
+			fprintf(ml, "%s mx01 postfix/submission/smtpd[%u]: "
+			    "connect from pc%lu.example.co.jp[10.1.3.%lu]\n",
+			    ts, 4100 + (unsigned)(id % 50), id % 200,
+			    id % 250 + 1);
+			break;
+		case 1:
+			fprintf(ml, "%s mx01 postfix/submission/smtpd[%u]: "
+			    "%08lX%03lX: client=pc%lu.example.co.jp[10.1.3.%lu], "
+			    "sasl_method=PLAIN, sasl_username=%s\n", ts,
+			    4100 + (unsigned)(id % 50), id, id % 4096,
+			    id % 200, id % 250 + 1, gen_users[1 + id % 7]);
+			break;
+		case 2:
+			fprintf(ml, "%s mx01 postfix/cleanup[%u]: %08lX%03lX: "
+			    "message-id=<%lu.%lu@example.co.jp>\n", ts,
+			    5100 + (unsigned)(id % 20), id, id % 4096, id,
+			    (unsigned long)t);
+			break;
+		case 3:
+			fprintf(ml, "%s mx01 postfix/qmgr[990]: %08lX%03lX: "
+			    "from=<%s@example.co.jp>, size=%u, nrcpt=1 "
+			    "(queue active)\n", ts, id, id % 4096,
+			    gen_users[1 + id % 7], gen_range(900, 90000));
+			break;
+		case 4:
+			if (id % 40 == 0)
+				fprintf(ml, "%s mx01 postfix/smtp[%u]: "
+				    "%08lX%03lX: to=<user%lu@example.net>, "
+				    "relay=mx.example.net[198.51.100.25]:25, "
+				    "delay=1.2, delays=0.1/0/0.6/0.5, "
+				    "dsn=5.7.1, status=bounced (host "
+				    "mx.example.net[198.51.100.25] said: 550 "
+				    "5.7.1 Message rejected as spam (in reply "
+				    "to end of DATA command))\n", ts,
+				    6100 + (unsigned)(id % 30), id, id % 4096,
+				    id);
+			else
+				fprintf(ml, "%s mx01 postfix/smtp[%u]: "
+				    "%08lX%03lX: to=<partner%lu@example.com>, "
+				    "relay=mx.example.com[192.0.2.25]:25, "
+				    "delay=0.9, delays=0.1/0/0.4/0.4, "
+				    "dsn=2.0.0, status=sent (250 2.0.0 Ok: "
+				    "queued as 4Y%lX)\n", ts,
+				    6100 + (unsigned)(id % 30), id, id % 4096,
+				    id % 1000, id);
+			break;
+		default:
+			fprintf(ml, "%s mx01 postfix/qmgr[990]: %08lX%03lX: "
+			    "removed\n", ts, id, id % 4096);
+			break;
+		}
+	}
+}
+
+static const char *const gen_names[3] = { "firewall.log", "proxy.log",
+    "mail.log" };
+
+/* Open the three files in dir for writing ("w") or appending. */
+static int
+gen_open(const char *dir, const char *mode, FILE **outs)
+{
+	char	path[4096];
+	int	i;
+
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, gen_names[i]);
+		if ((outs[i] = fopen(path, mode)) == NULL) {
+			perror(path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Rotate the three files the way logrotate's rename rotation does: .2 to
+ * .3 (the old .3 removed), .1 to .2, the file to .1, and a new file.
+ */
+static int
+gen_rotate(const char *dir, FILE **outs)
+{
+	char	from[4096], to[4096];
+	int	i, k;
+
+	for (i = 0; i < 3; i++) {
+		if (fclose(outs[i]) != 0) {
+			perror("write");
+			return -1;
+		}
+		for (k = 2; k >= 0; k--) {
+			if (k == 0)
+				snprintf(from, sizeof from, "%s/%s", dir,
+				    gen_names[i]);
+			else
+				snprintf(from, sizeof from, "%s/%s.%d", dir,
+				    gen_names[i], k);
+			snprintf(to, sizeof to, "%s/%s.%d", dir, gen_names[i],
+			    k + 1);
+			(void)rename(from, to);
+		}
+	}
+	return gen_open(dir, "w", outs);
+}
+
+static double
+gen_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * The paced mode: RATE lines a second for SECONDS seconds, on the wall
+ * clock (the lines carry the time they are written), rotating the files
+ * every ROTATE seconds (0: never).  Prints the lines and bytes written to
+ * each file, rotated parts included.
+ */
+static int
+gen_pace(const char *dir, double rate, double seconds, double rotate)
+{
+	struct gen_clock c = { time(NULL), (unsigned long)-1, 0 };
+	FILE		*outs[3];
+	unsigned long	 done = 0, due, lines[3] = { 0 };
+	long		 bytes[3] = { 0 }, before[3];
+	double		 start, now, last_rot;
+	int		 i;
+	struct timespec	 nap = { 0, 5000000 };
+
+	if (gen_open(dir, "a", outs) != 0)
+		return 1;
+	start = last_rot = gen_now();
+	while ((now = gen_now()) - start < seconds) {
+		if (rotate > 0 && now - last_rot >= rotate) {
+			for (i = 0; i < 3; i++)
+				bytes[i] += ftell(outs[i]);
+			if (gen_rotate(dir, outs) != 0)
+				return 1;
+			last_rot = now;
+		}
+		due = (unsigned long)((now - start) * rate);
+		for (; done < due; done++) {
+			for (i = 0; i < 3; i++)
+				before[i] = ftell(outs[i]);
+			gen_line(&c, outs, time(NULL));
+			for (i = 0; i < 3; i++)
+				if (ftell(outs[i]) != before[i])
+					lines[i]++;
+		}
+		for (i = 0; i < 3; i++)
+			fflush(outs[i]);
+		nanosleep(&nap, NULL);
+	}
+	for (i = 0; i < 3; i++) {
+		bytes[i] += ftell(outs[i]);
+		if (fclose(outs[i]) != 0) {
+			perror("write");
+			return 1;
+		}
+		printf("%s %lu lines %ld bytes\n", gen_names[i], lines[i],
+		    bytes[i]);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
-	FILE		*fw, *px, *ml, *outs[3];
-	char		 path[4096], ts[32];
-	unsigned long	 n, i, q = 0, hour = (unsigned long)-1;
-	const time_t	 t0 = 1795219200;	/* 2026-11-21 00:00 UTC */
-	time_t		 t = t0;
-	uint32_t	 r;
+	struct gen_clock c = { 1795219200, (unsigned long)-1, 0 };
+	FILE		*outs[3];	/* 1795219200: 2026-11-21 00:00 UTC */
+	unsigned long	 n, i;
+	time_t		 t = c.t0;
+	int		 k;
 
+	if (argc >= 5 && argc <= 6 && strcmp(argv[1], "--pace") == 0)
+		return gen_pace(argv[2], strtod(argv[3], NULL),
+		    strtod(argv[4], NULL), argc == 6 ? strtod(argv[5], NULL) :
+		    0);
 	if (argc != 3) {
-		fprintf(stderr, "usage: gen DIR LINES\n");
+		fprintf(stderr, "usage: gen DIR LINES\n"
+		    "       gen --pace DIR RATE SECONDS [ROTATE]\n");
 		return 2;
 	}
 	n = strtoul(argv[2], NULL, 10);
-	snprintf(path, sizeof path, "%s/firewall.log", argv[1]);
-	fw = fopen(path, "w");
-	snprintf(path, sizeof path, "%s/proxy.log", argv[1]);
-	px = fopen(path, "w");
-	snprintf(path, sizeof path, "%s/mail.log", argv[1]);
-	ml = fopen(path, "w");
-	if (fw == NULL || px == NULL || ml == NULL) {
-		perror(argv[1]);
+	if (gen_open(argv[1], "w", outs) != 0)
 		return 1;
-	}
-	outs[SC_FW] = fw;
-	outs[SC_PX] = px;
-	outs[SC_ML] = ml;
 	for (i = 0; i < n; i++) {
 		if (i % 64 == 0)
 			t++;
-		/* An attack scenario's line when one is due. */
-		if ((unsigned long)(t - t0) / 3600 != hour) {
-			hour = (unsigned long)(t - t0) / 3600;
-			sc_hour(hour, (long)t0 + (long)hour * 3600);
-		}
-		if (sc_next < sc_n && sc_v[sc_next].t <= (long)t) {
-			fprintf(outs[sc_v[sc_next].out], "%s\n",
-			    sc_v[sc_next].s);
-			sc_next++;
-			continue;
-		}
-		gen_syslog_time(ts, sizeof ts, t);
-		r = gen_rand() % 1000;
-		if (r < 450) {
-			/*
-			 * Firewall: mostly web out, inbound noise, and now
-			 * and then (one line in 20,000) SMB to the Internet.
-			 */
-			unsigned int	dport = r < 5 && gen_rand() % 100 == 0 ?
-			    445 : r < 300 ? 443 : 80;
-			int		in = r >= 380;
-
-			fprintf(fw, "%s gw01 kernel: [%lu.%06u] %s IN=%s "
-			    "OUT=%s MAC=00:16:3e:5e:6c:01:00:16:3e:11:22:33:08:00 "
-			    "SRC=%s%u.%u DST=%u.%u.%u.%u LEN=60 TOS=0x00 "
-			    "PREC=0x00 TTL=63 ID=%u DF PROTO=TCP SPT=%u DPT=%u "
-			    "WINDOW=64240 RES=0x00 SYN URGP=0\n", ts,
-			    (unsigned long)(t - 1795000000), gen_range(0, 999999),
-			    in ? "[UFW BLOCK]" : "FWD-ACCEPT:",
-			    in ? "eth0" : "eth1", in ? "" : "eth0",
-			    in ? "203.0." : "10.1.", in ? 113 : gen_range(1, 40),
-			    gen_range(1, 254),
-			    in ? 192 : 198, in ? 0 : 51, in ? 2 : 100,
-			    gen_range(1, 254), gen_range(1, 65535),
-			    gen_range(1024, 65535), in ? 22 : dport);
-		} else if (r < 850) {
-			/* Proxy: browsing, tunnels, a rare attack (1 in 33,000). */
-			const char	*url;
-			int		 connect = r < 600;
-
-			if (r >= 650 && r < 653 && gen_rand() % 100 == 0)
-				url = gen_attacks[gen_rand() % 3];
-			else if (connect)
-				url = gen_tunnels[gen_rand() % 5];
-			else
-				url = gen_sites[gen_rand() % 5];
-			fprintf(px, "%ld.%03u %6u 10.1.%u.%u %s/%u %u %s %s %s "
-			    "HIER_DIRECT/93.184.%u.%u %s\n", (long)t,
-			    gen_range(0, 999), gen_range(1, 9000),
-			    gen_range(1, 40), gen_range(1, 254),
-			    connect ? "TCP_TUNNEL" : "TCP_MISS",
-			    gen_rand() % 10 ? 200 : 404, gen_range(200, 90000),
-			    connect ? "CONNECT" : "GET", url,
-			    gen_users[gen_rand() % 8], gen_range(0, 255),
-			    gen_range(1, 254), connect ? "-" : "text/html");
-		} else {
-			/* Mail: the life of one message per six lines. */
-			unsigned int	step = (unsigned int)(q % 6);
-			unsigned long	id = q / 6;
-
-			q++;
-			switch (step) {
-			case 0:
-				fprintf(ml, "%s mx01 postfix/submission/smtpd[%u]: "
-				    "connect from pc%lu.example.co.jp[10.1.3.%lu]\n",
-				    ts, 4100 + (unsigned)(id % 50), id % 200,
-				    id % 250 + 1);
-				break;
-			case 1:
-				fprintf(ml, "%s mx01 postfix/submission/smtpd[%u]: "
-				    "%08lX%03lX: client=pc%lu.example.co.jp[10.1.3.%lu], "
-				    "sasl_method=PLAIN, sasl_username=%s\n", ts,
-				    4100 + (unsigned)(id % 50), id, id % 4096,
-				    id % 200, id % 250 + 1, gen_users[1 + id % 7]);
-				break;
-			case 2:
-				fprintf(ml, "%s mx01 postfix/cleanup[%u]: %08lX%03lX: "
-				    "message-id=<%lu.%lu@example.co.jp>\n", ts,
-				    5100 + (unsigned)(id % 20), id, id % 4096, id,
-				    (unsigned long)t);
-				break;
-			case 3:
-				fprintf(ml, "%s mx01 postfix/qmgr[990]: %08lX%03lX: "
-				    "from=<%s@example.co.jp>, size=%u, nrcpt=1 "
-				    "(queue active)\n", ts, id, id % 4096,
-				    gen_users[1 + id % 7], gen_range(900, 90000));
-				break;
-			case 4:
-				if (id % 40 == 0)
-					fprintf(ml, "%s mx01 postfix/smtp[%u]: "
-					    "%08lX%03lX: to=<user%lu@example.net>, "
-					    "relay=mx.example.net[198.51.100.25]:25, "
-					    "delay=1.2, delays=0.1/0/0.6/0.5, "
-					    "dsn=5.7.1, status=bounced (host "
-					    "mx.example.net[198.51.100.25] said: 550 "
-					    "5.7.1 Message rejected as spam (in reply "
-					    "to end of DATA command))\n", ts,
-					    6100 + (unsigned)(id % 30), id, id % 4096,
-					    id);
-				else
-					fprintf(ml, "%s mx01 postfix/smtp[%u]: "
-					    "%08lX%03lX: to=<partner%lu@example.com>, "
-					    "relay=mx.example.com[192.0.2.25]:25, "
-					    "delay=0.9, delays=0.1/0/0.4/0.4, "
-					    "dsn=2.0.0, status=sent (250 2.0.0 Ok: "
-					    "queued as 4Y%lX)\n", ts,
-					    6100 + (unsigned)(id % 30), id, id % 4096,
-					    id % 1000, id);
-				break;
-			default:
-				fprintf(ml, "%s mx01 postfix/qmgr[990]: %08lX%03lX: "
-				    "removed\n", ts, id, id % 4096);
-				break;
-			}
-		}
+		gen_line(&c, outs, t);
 	}
-	if (fclose(fw) != 0 || fclose(px) != 0 || fclose(ml) != 0) {
-		perror("write");
-		return 1;
-	}
+	for (k = 0; k < 3; k++)
+		if (fclose(outs[k]) != 0) {
+			perror("write");
+			return 1;
+		}
 	return 0;
 }
