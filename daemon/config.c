@@ -119,6 +119,8 @@ static void	cfg_src_timezone(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_start_at(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_partial(struct cfg_load *, struct cnode *, void *);
 static void	cfg_src_rotate_wait(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_follow(struct cfg_load *, struct cnode *, void *);
+static void	cfg_src_poll(struct cfg_load *, struct cnode *, void *);
 static void	cfg_evidence_dir(struct cfg_load *, struct cnode *, void *);
 static void	cfg_ev_seg_size(struct cfg_load *, struct cnode *, void *);
 static void	cfg_ev_seg_age(struct cfg_load *, struct cnode *, void *);
@@ -212,6 +214,8 @@ static const struct cfg_key cfg_source_keys[] = {
 	{ .name = "start_at", .fn = cfg_src_start_at },
 	{ .name = "partial_line_timeout", .fn = cfg_src_partial },
 	{ .name = "rotate_wait", .fn = cfg_src_rotate_wait },
+	{ .name = "follow", .fn = cfg_src_follow },
+	{ .name = "poll_interval", .fn = cfg_src_poll },
 	{ .name = NULL }
 };
 
@@ -1362,6 +1366,7 @@ cfg_sources(struct cfg_load *cl, struct cnode *n, void *arg)
 		src->line = (int)(n->v[i]->line > INT_MAX ? INT_MAX :
 		    n->v[i]->line);
 		src->rotate_wait = CONFIG_ROTATE_WAIT_DEFAULT;
+		src->poll_interval = CONFIG_POLL_INTERVAL_DEFAULT;
 		cfg_map_walk(cl, n->v[i], cfg_source_keys, "source", src);
 	}
 	if (n->n > CONFIG_MAX_SOURCES) {
@@ -1489,6 +1494,34 @@ cfg_src_start_at(struct cfg_load *cl, struct cnode *n, void *arg)
 		cfg_error_at(cl, n, "start_at must be 'beginning' or 'end', "
 		    "not '%s'", cfg_esc(n, e, sizeof e));
 	}
+}
+
+/* sources[].follow: 'auto' (inotify, else polling) or 'poll'. */
+static void
+cfg_src_follow(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+	char			 e[CONFIG_ESC];
+
+	if (cfg_scalar(cl, n, "follow", "'auto' or 'poll'") == NULL)
+		return;
+	if (strcmp(n->s, "auto") == 0)
+		src->follow_poll = false;
+	else if (strcmp(n->s, "poll") == 0)
+		src->follow_poll = true;
+	else {
+		cfg_error_at(cl, n, "follow must be 'auto' or 'poll', not '%s'",
+		    cfg_esc(n, e, sizeof e));
+	}
+}
+
+/* sources[].poll_interval: seconds between polls of a watched file. */
+static void
+cfg_src_poll(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct source_conf	*src = arg;
+
+	cfg_number_set(cl, n, "poll_interval", 1, 3600, &src->poll_interval);
 }
 
 /* evidence: a mapping. */

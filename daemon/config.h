@@ -18,9 +18,10 @@
 #define CONFIG_MAX_LINE_DEFAULT	(64 * 1024)	/* bytes per line before a cut */
 #define CONFIG_MAX_QUEUE_DEFAULT 100000		/* postfix queue ids kept */
 #define CONFIG_ROTATE_WAIT_DEFAULT 2		/* s a rotated file must be quiet */
+#define CONFIG_POLL_INTERVAL_DEFAULT 2		/* s between safety polls */
 #define CONFIG_SEGMENT_SIZE_DEFAULT (64 * 1024 * 1024) /* raw bytes */
 #define CONFIG_SEGMENT_AGE_DEFAULT 60		/* s a segment may stay open */
-#define CONFIG_EVIDENCE_LEVEL_DEFAULT 3		/* gzip level */
+#define CONFIG_EVIDENCE_LEVEL_DEFAULT 1		/* gzip level */
 #define CONFIG_RETENTION_DEFAULT 400		/* days; 0 keeps forever */
 #define CONFIG_CONTROL_DEFAULT_DIR "/run/keibi"
 #define CONFIG_CONTROL_DEFAULT	CONFIG_CONTROL_DEFAULT_DIR "/control.sock"
@@ -38,6 +39,8 @@ struct source_conf {
 	enum start_at	 start_at;
 	size_t		 partial_timeout; /* s before a held partial line goes; 0 never */
 	size_t		 rotate_wait;	/* s a rotated file must be quiet */
+	bool		 follow_poll;	/* follow: poll (never inotify) */
+	size_t		 poll_interval;	/* s between polls of a watched file */
 	int		 line;		/* where it was defined, for messages */
 };
 

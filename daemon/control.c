@@ -38,7 +38,9 @@
 
 #include "control.h"
 #include "corr.h"
+#include "csirt.h"
 #include "evidence.h"
+#include "incident.h"
 #include "keibid.h"
 #include "log.h"
 
@@ -47,6 +49,7 @@
 #define CONTROL_A_STATUS	0x04
 #define CONTROL_A_RESOLUTION	0x08
 #define CONTROL_MAX_GROUPS	1024	/* supplementary groups looked at */
+#define CONTROL_PWBUF		4096	/* getpwuid_r's buffer */
 
 struct control_conn {
 	struct control			*ctl;
@@ -114,10 +117,7 @@ static const struct control_cmd control_cmds[] = {
 
 /* Statuses a person may set (closing needs a resolution: close). */
 static const char *const control_statuses[] = {
-	"acknowledged", "in_progress", "contained", "resolved", NULL
-};
-static const char *const control_resolutions[] = {
-	"true_positive", "false_positive", "benign", "duplicate", NULL
+	"acknowledged", "in_progress", "contained", "resolved", "merged", NULL
 };
 
 /* True if s is one of the words in list. */
@@ -270,17 +270,18 @@ control_parse(const char *line, size_t len, struct control_req *req,
 		case CONTROL_A_STATUS:
 			if (!control_in(s, control_statuses)) {
 				snprintf(err, errlen, "'status' must be "
-				    "acknowledged, in_progress, contained or "
-				    "resolved (close needs a resolution)");
+				    "acknowledged, in_progress, contained, "
+				    "resolved or merged (close needs a "
+				    "resolution)");
 				goto fail;
 			}
 			req->status = s;
 			break;
 		case CONTROL_A_RESOLUTION:
-			if (!control_in(s, control_resolutions)) {
+			if (!incident_valid_resolution(s)) {
 				snprintf(err, errlen, "'resolution' must be "
-				    "true_positive, false_positive, benign or "
-				    "duplicate");
+				    "true_positive, false_positive, benign, "
+				    "duplicate or indeterminate");
 				goto fail;
 			}
 			req->resolution = s;
@@ -625,13 +626,11 @@ control_handle(struct control_conn *c, const char *line, size_t len)
 	}
 	ctl->served++;
 	if (req.cmd->kind == CONTROL_INCIDENT) {
-		if (ctl->inc_cb == NULL) {
-			res = NULL;
-			if (asprintf(&cause, "incident changes do not go "
-			    "through this socket yet: use keibictl %s, which "
-			    "leaves them in the incident store", name) == -1)
-				fatal("asprintf");
-		} else
+		/* The incident manager of the pipeline running now. */
+		if (ctl->inc_cb == NULL)
+			res = csirt_control(ctl->kd->csirt, &req, &c->peer,
+			    &cause);
+		else
 			res = ctl->inc_cb(ctl->inc_arg, &req, &c->peer, &cause);
 	} else
 		res = req.cmd->exec(ctl, &req, &c->peer, &cause);
@@ -711,7 +710,8 @@ static int
 control_peer_get(int fd, struct control_peer *peer)
 {
 	struct ucred	 uc;
-	struct passwd	*pw;
+	struct passwd	 pwd, *pw = NULL;
+	char		 buf[CONTROL_PWBUF];
 	socklen_t	 len = sizeof uc;
 
 	memset(peer, 0, sizeof *peer);
@@ -721,7 +721,8 @@ control_peer_get(int fd, struct control_peer *peer)
 	peer->uid = uc.uid;
 	peer->gid = uc.gid;
 	peer->pid = uc.pid;
-	if ((pw = getpwuid(uc.uid)) != NULL && pw->pw_name != NULL &&
+	if (getpwuid_r(uc.uid, &pwd, buf, sizeof buf, &pw) == 0 &&
+	    pw != NULL && pw->pw_name != NULL &&
 	    strlen(pw->pw_name) < sizeof peer->user)
 		snprintf(peer->user, sizeof peer->user, "%s", pw->pw_name);
 	else
@@ -740,7 +741,8 @@ static bool
 control_peer_ok(struct control *ctl, int fd, const struct control_peer *peer)
 {
 	gid_t		 groups[CONTROL_MAX_GROUPS];
-	struct passwd	*pw;
+	struct passwd	 pwd, *pw = NULL;
+	char		 buf[CONTROL_PWBUF];
 	socklen_t	 len = sizeof groups;
 	int		 n = CONTROL_MAX_GROUPS, i;
 
@@ -754,7 +756,8 @@ control_peer_ok(struct control *ctl, int fd, const struct control_peer *peer)
 		return false;
 	}
 #endif
-	if ((pw = getpwuid(peer->uid)) == NULL)
+	if (getpwuid_r(peer->uid, &pwd, buf, sizeof buf, &pw) != 0 ||
+	    pw == NULL)
 		return false;
 	if (getgrouplist(pw->pw_name, pw->pw_gid, groups, &n) == -1)
 		return false;

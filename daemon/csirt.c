@@ -17,10 +17,15 @@
 #include <string.h>
 #include <time.h>
 
+#include <event2/buffer.h>
+#include <jansson.h>
+
+#include "control.h"
 #include "csirt.h"
 #include "enrich.h"
 #include "incident.h"
 #include "log.h"
+#include "metrics.h"
 #include "outbox.h"
 #include "output.h"
 #include "store.h"
@@ -29,9 +34,84 @@ struct csirt {
 	const struct config	*conf;
 	struct store		*st;
 	struct enrich		*en;
+	struct enrich		*next_en;	/* checked for a reload */
 	struct incident_mgr	*im;
 	struct outbox		*ob;
+	char			**outs;		/* outputs fed by the outbox */
+	size_t			 nouts;
+
+	/* Incidents by category and status, for metrics (cached). */
+	struct csirt_count {
+		char		*category;
+		char		*status;
+		uint64_t	 n;
+	}			*counts;
+	size_t			 ncounts;
+	int64_t			 counted_at;
 };
+
+#define CSIRT_COUNT_TTL		30	/* seconds a count is reused */
+#define CSIRT_COUNT_MAX		256	/* category/status pairs shown */
+
+/* Forget the cached incident counts. */
+static void
+csirt_counts_clear(struct csirt *c)
+{
+	size_t	i;
+
+	for (i = 0; i < c->ncounts; i++) {
+		free(c->counts[i].category);
+		free(c->counts[i].status);
+	}
+	free(c->counts);
+	c->counts = NULL;
+	c->ncounts = 0;
+}
+
+/*
+ * Count the incidents of the store by category and status.  O(incidents)
+ * rows without their records, so it runs at most once per
+ * CSIRT_COUNT_TTL seconds; pairs past CSIRT_COUNT_MAX are not shown.
+ */
+static void
+csirt_counts(struct csirt *c, int64_t now)
+{
+	struct store_incident	*rows = NULL;
+	struct csirt_count	*k;
+	size_t			 n, i, j;
+
+	if (c->counted_at != 0 && now - c->counted_at < CSIRT_COUNT_TTL &&
+	    now >= c->counted_at)
+		return;
+	c->counted_at = now;
+	csirt_counts_clear(c);
+	n = store_incidents(c->st, NULL, &rows);
+	for (i = 0; i < n; i++) {
+		if (rows[i].category == NULL || rows[i].status == NULL)
+			continue;
+		for (j = 0; j < c->ncounts; j++) {
+			k = &c->counts[j];
+			if (strcmp(k->category, rows[i].category) == 0 &&
+			    strcmp(k->status, rows[i].status) == 0)
+				break;
+		}
+		if (j == c->ncounts) {
+			if (c->ncounts == CSIRT_COUNT_MAX)
+				continue;
+			c->counts = reallocarray(c->counts, c->ncounts + 1,
+			    sizeof *c->counts);
+			if (c->counts == NULL)
+				fatal("reallocarray");
+			k = &c->counts[c->ncounts++];
+			if ((k->category = strdup(rows[i].category)) == NULL ||
+			    (k->status = strdup(rows[i].status)) == NULL)
+				fatal("strdup");
+			k->n = 0;
+		}
+		c->counts[j].n++;
+	}
+	store_incidents_free(rows, n);
+}
 
 struct csirt *
 csirt_open(const struct config *conf, struct event_base *base,
@@ -39,7 +119,7 @@ csirt_open(const struct config *conf, struct event_base *base,
 {
 	struct csirt	*c;
 	char		**names;
-	size_t		 n, i;
+	size_t		 n;
 	bool		 busy;
 
 	if ((c = calloc(1, sizeof *c)) == NULL)
@@ -52,9 +132,8 @@ csirt_open(const struct config *conf, struct event_base *base,
 		goto fail;
 	n = outbox_outputs(outs, nouts, &names);
 	c->im = incident_open(conf, c->st, c->en, names, n);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
+	c->outs = names;
+	c->nouts = n;
 	c->ob = outbox_new(c->st, base, outs, nouts, conf);
 	outbox_kick(c->ob);
 	return c;
@@ -131,34 +210,125 @@ csirt_stop(struct csirt *c, int ms)
 void
 csirt_close(struct csirt *c)
 {
+	size_t	i;
+
 	if (c == NULL)
 		return;
 	outbox_free(c->ob);
 	incident_close(c->im);
 	enrich_free(c->en);
+	enrich_free(c->next_en);
+	for (i = 0; i < c->nouts; i++)
+		free(c->outs[i]);
+	free(c->outs);
+	csirt_counts_clear(c);
 	store_close(c->st);
 	free(c);
+}
+
+int
+csirt_reload_prepare(struct csirt *c, const struct config *nconf,
+    char **cause)
+{
+	char	*why = NULL;
+
+	if (c == NULL)
+		return 0;
+	csirt_reload_abort(c);
+	if ((c->next_en = enrich_open(nconf, &why)) == NULL) {
+		log_warnx("reload: GeoIP or inventory: %s; the previous ones "
+		    "stay", why);
+		if (asprintf(cause, "GeoIP or inventory: %s", why) == -1)
+			fatal("asprintf");
+		free(why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+csirt_reload_abort(struct csirt *c)
+{
+	if (c == NULL)
+		return;
+	enrich_free(c->next_en);
+	c->next_en = NULL;
 }
 
 void
 csirt_reload(struct csirt *c, const struct config *nconf)
 {
-	struct enrich	*en;
-	char		*cause = NULL;
-
 	if (c == NULL)
 		return;
 	c->conf = nconf;
 	incident_set_conf(c->im, nconf);
-	if ((en = enrich_open(nconf, &cause)) == NULL) {
-		log_warnx("reload: GeoIP or inventory: %s; the previous ones "
-		    "stay", cause);
-		free(cause);
+	/* Without a prepared one, the enricher was opened for nconf. */
+	if (c->next_en == NULL)
 		return;
-	}
-	incident_set_enrich(c->im, en);
+	incident_set_enrich(c->im, c->next_en);
 	enrich_free(c->en);
-	c->en = en;
+	c->en = c->next_en;
+	c->next_en = NULL;
+}
+
+json_t *
+csirt_control(struct csirt *c, const struct control_req *req,
+    const struct control_peer *who, char **cause)
+{
+	struct incident_change	 ch;
+	const char		*name = control_req_name(req);
+	char			*doc;
+	json_t			*j, *res;
+
+	*cause = NULL;
+	if (c == NULL) {
+		if (asprintf(cause, "keibid keeps no incidents now") == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	memset(&ch, 0, sizeof ch);
+	ch.who = who->user;
+	ch.ts = (int64_t)time(NULL);
+	ch.note = req->text;
+	if (strcmp(name, "note") == 0)
+		ch.op = "note";
+	else {
+		ch.op = "status";
+		if (strcmp(name, "ack") == 0)
+			ch.status = "acknowledged";
+		else if (strcmp(name, "close") == 0) {
+			ch.status = "closed";
+			ch.resolution = req->resolution;
+		} else
+			ch.status = req->status;
+	}
+	if (store_begin(c->st) != 0) {
+		if (asprintf(cause, "the incident store is not writable "
+		    "now") == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	if (incident_change(c->im, req->id, &ch, cause) != 0)
+		return NULL;
+	/* Commit now: the answer says the change is stored. */
+	if (incident_sync(c->im) != 0) {
+		if (asprintf(cause, "the incident store could not commit the "
+		    "change; it is written with the next commit") == -1)
+			fatal("asprintf");
+		return NULL;
+	}
+	outbox_kick(c->ob);
+	res = json_pack("{s:s, s:s, s:s}", "id", req->id, "change", name,
+	    "by", who->user);
+	if ((doc = store_incident_doc(c->st, req->id)) != NULL &&
+	    (j = json_loads(doc, 0, NULL)) != NULL) {
+		json_object_set(res, "status", json_object_get(j, "status"));
+		json_object_set(res, "revision", json_object_get(j,
+		    "revision"));
+		json_decref(j);
+	}
+	free(doc);
+	return res;
 }
 
 bool
@@ -167,6 +337,51 @@ csirt_hold(void *arg, const char *file)
 	struct csirt	*c = arg;
 
 	return c != NULL && incident_hold(c->im, file);
+}
+
+void
+csirt_metrics(struct csirt *c, struct evbuffer *b)
+{
+	struct incident_stats	 is;
+	struct outbox_stats	 os;
+	struct csirt_count	*k;
+	size_t			 i;
+
+	if (c == NULL)
+		return;
+	csirt_counts(c, (int64_t)time(NULL));
+	evbuffer_add_printf(b, "# HELP keibi_incidents Incidents in the store "
+	    "by category and status.\n# TYPE keibi_incidents gauge\n");
+	for (i = 0; i < c->ncounts; i++) {
+		k = &c->counts[i];
+		evbuffer_add_printf(b, "keibi_incidents{category=\"");
+		metrics_label(b, k->category);
+		evbuffer_add_printf(b, "\",status=\"");
+		metrics_label(b, k->status);
+		evbuffer_add_printf(b, "\"} %llu\n", (unsigned long long)k->n);
+	}
+	evbuffer_add_printf(b, "# HELP keibi_outbox_depth Incident revisions "
+	    "waiting for delivery to the output.\n"
+	    "# TYPE keibi_outbox_depth gauge\n");
+	for (i = 0; i < c->nouts; i++) {
+		evbuffer_add_printf(b, "keibi_outbox_depth{output=\"");
+		metrics_label(b, c->outs[i]);
+		evbuffer_add_printf(b, "\"} %lld\n",
+		    (long long)store_outbox_count(c->st, c->outs[i]));
+	}
+	incident_stats(c->im, &is);
+	outbox_stats(c->ob, &os);
+	evbuffer_add_printf(b, "# HELP keibi_incidents_opened_total Incidents "
+	    "opened since start.\n# TYPE keibi_incidents_opened_total "
+	    "counter\nkeibi_incidents_opened_total %llu\n"
+	    "# HELP keibi_outbox_delivered_total Revisions delivered.\n"
+	    "# TYPE keibi_outbox_delivered_total counter\n"
+	    "keibi_outbox_delivered_total %llu\n"
+	    "# HELP keibi_outbox_dead_total Revisions given up on.\n"
+	    "# TYPE keibi_outbox_dead_total counter\n"
+	    "keibi_outbox_dead_total %llu\n",
+	    (unsigned long long)is.opened, (unsigned long long)os.delivered,
+	    (unsigned long long)os.dead);
 }
 
 void

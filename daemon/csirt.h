@@ -12,8 +12,13 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 struct config;
+struct control_peer;
+struct control_req;
 struct event_base;
+struct evbuffer;
 struct incident_ref;
 struct output;
 struct record;
@@ -35,10 +40,35 @@ void		 csirt_enrich(struct csirt *, struct record *);
 void		 csirt_tick(struct csirt *);
 /* Commit what the store holds and let it be delivered; 0 or -1. */
 int		 csirt_sync(struct csirt *);
-/* The config was replaced by nconf: follow it, reopen GeoIP/inventory. */
+/*
+ * Before a reload swaps anything: open and check the GeoIP databases and
+ * the inventory nconf names, and keep them aside; 0, or -1 with *cause
+ * (malloc'd, naming the file and the reason; logged too) and the running
+ * ones untouched.
+ */
+int		 csirt_reload_prepare(struct csirt *, const struct config *nconf,
+		    char **cause);
+/* The reload failed after csirt_reload_prepare: drop what it opened. */
+void		 csirt_reload_abort(struct csirt *);
+/*
+ * The config was replaced by nconf: follow it and swap in the enricher
+ * csirt_reload_prepare checked (if any).
+ */
 void		 csirt_reload(struct csirt *, const struct config *nconf);
+/*
+ * Apply a control socket incident request (ack, set_status, close, note)
+ * by who, commit it and answer with the incident's id, status and
+ * revision (owned by the caller); NULL with *cause (malloc'd).
+ */
+json_t		*csirt_control(struct csirt *, const struct control_req *,
+		    const struct control_peer *who, char **cause);
 /* Legal hold of an evidence segment. */
 bool		 csirt_hold(void *csirt, const char *file);
+/*
+ * Prometheus families of the incidents (by category and status, counted
+ * at most every 30 s) and of the outbox (depth per output) into b.
+ */
+void		 csirt_metrics(struct csirt *, struct evbuffer *b);
 /* One line for people (keibid --once). */
 void		 csirt_summary(struct csirt *, FILE *);
 

@@ -1025,6 +1025,9 @@ inc_c2_parent(struct incident_mgr *m, struct inc *child, const char *c2,
 				inc_host(m, p, json_string_value(h));
 			inc_add(p->doc, "alert_count", inc_int(k->doc,
 			    "alert_count"));
+			inc_add(json_object_get(p->doc, "counters"), "events",
+			    inc_int(json_object_get(k->doc, "counters"),
+			    "events"));
 			if (k->first_us < p->first_us)
 				p->first_us = k->first_us;
 			inc_maybe_publish(m, k, now);
@@ -1139,6 +1142,59 @@ inc_mass(struct incident_mgr *m, const char *category, int64_t ts_us,
 	return in;
 }
 
+/*
+ * How many events stand behind one alert of r: a plain match is one
+ * line; a count or distinct correlation fires on threshold events; a
+ * sequence on one event per step.  Detectors state their count in the
+ * reason they give ("37 connections", "120 deliveries", "12 distinct
+ * ports", "40 new destinations", "9 of 14 first contacts"): the number
+ * before the first of those words is taken, and 1 when none is there.
+ * Bounded by the reason's length; never below 1.
+ */
+static int64_t
+inc_alert_events(const struct rule *r, const struct record *rec)
+{
+	static const char *const units[] = { " connections", " deliveries",
+	    " distinct ", " new destinations", " first contacts", " events" };
+	struct span	 sp;
+	const char	*p, *end, *d;
+	uint64_t	 n;
+	size_t		 i, ul;
+
+	switch (r->kind) {
+	case RK_COUNT:
+	case RK_DISTINCT:
+		return r->corr.threshold > 0 ? (int64_t)r->corr.threshold : 1;
+	case RK_SEQUENCE:
+		return r->corr.nrules > 0 ? (int64_t)r->corr.nrules : 1;
+	case RK_DETECTOR:
+		break;
+	default:
+		return 1;
+	}
+	sp = inc_get(rec, RF_EVENT_REASON);
+	if (sp.p == NULL)
+		return 1;
+	end = sp.p + sp.len;
+	for (p = sp.p; p < end; p++) {
+		if (*p < '0' || *p > '9' || (p > sp.p && p[-1] >= '0' &&
+		    p[-1] <= '9'))
+			continue;
+		n = 0;
+		for (d = p; d < end && *d >= '0' && *d <= '9' &&
+		    n < INT64_MAX / 10; d++)
+			n = n * 10 + (uint64_t)(*d - '0');
+		/* "9 of 14 first contacts": the second number. */
+		for (i = 0; i < sizeof units / sizeof units[0]; i++) {
+			ul = strlen(units[i]);
+			if ((size_t)(end - d) >= ul &&
+			    memcmp(d, units[i], ul) == 0)
+				return n > 0 ? (int64_t)n : 1;
+		}
+	}
+	return 1;
+}
+
 /* Fold one alert into in. */
 static void
 inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
@@ -1155,7 +1211,7 @@ inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
 	bool		 found;
 
 	inc_add(doc, "alert_count", 1);
-	inc_add(counters, "events", 1);
+	inc_add(counters, "events", inc_alert_events(r, rec));
 	if (rec->has_ts) {
 		if (in->first_us == 0 || rec->ts_us < in->first_us)
 			in->first_us = rec->ts_us;
@@ -1432,6 +1488,8 @@ incident_alert(struct incident_mgr *m, const struct rule *r,
 	if (in->parent[0] != '\0' && !opened &&
 	    (parent = inc_by_id(m, in->parent)) != NULL && parent->open) {
 		inc_add(parent->doc, "alert_count", 1);
+		inc_add(json_object_get(parent->doc, "counters"), "events",
+		    inc_alert_events(r, rec));
 		if (in->last_us > parent->last_us)
 			parent->last_us = in->last_us;
 		parent->dirty = parent->pending = true;

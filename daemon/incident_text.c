@@ -25,6 +25,8 @@
 
 #define TEXT_TITLE_MAX	160
 #define TEXT_SUMMARY_MAX 1024
+/* English singular or plural of a count (Japanese has one form). */
+#define TEXT_PL(n, one, many)	((n) == 1 ? (one) : (many))
 
 struct text_class {
 	const char	*category;
@@ -400,10 +402,16 @@ incident_describe(json_t *doc, bool ja)
 	char		*clean;
 
 	if (strcmp(kind, "mass") == 0) {
-		text_add(&t, ja ? "[大量発生] 当組織の %lld 台のホストが発生元: %s "
-		    "(%lld 件)" : "[Mass event] %lld of our hosts are the "
-		    "origin of %s (%lld alerts)", nhosts,
-		    incident_category_text(cat, ja), alerts);
+		if (ja)
+			text_add(&t, "[大量発生] 当組織の %lld 台のホストが発生元: "
+			    "%s (%lld 件)", nhosts,
+			    incident_category_text(cat, ja), alerts);
+		else
+			text_add(&t, "[Mass event] %lld of our hosts %s the "
+			    "origin of %s (%lld %s)", nhosts,
+			    TEXT_PL(nhosts, "is", "are"),
+			    incident_category_text(cat, ja), alerts,
+			    TEXT_PL(alerts, "alert", "alerts"));
 		text_add(&s, ja ? "短時間に多数のインシデントが発生したため、1 件に"
 		    "まとめました。発生元は当組織のホスト " : "So many incidents "
 		    "opened within a minute that they were folded into this "
@@ -412,9 +420,13 @@ incident_describe(json_t *doc, bool ja)
 		    "internal_hosts_omitted"), ja);
 		text_add(&s, ja ? "。" : ".");
 	} else if (strcmp(kind, "c2") == 0) {
-		text_add(&t, ja ? "[C2] 当組織の %lld 台のホストが %s と通信 "
-		    "(ビーコン)" : "[C2] %lld of our hosts are beaconing to %s",
-		    nhosts, c2 != NULL ? c2 : "?");
+		if (ja)
+			text_add(&t, "[C2] 当組織の %lld 台のホストが %s と通信 "
+			    "(ビーコン)", nhosts, c2 != NULL ? c2 : "?");
+		else
+			text_add(&t, "[C2] %lld of our hosts %s beaconing to "
+			    "%s", nhosts, TEXT_PL(nhosts, "is", "are"),
+			    c2 != NULL ? c2 : "?");
 		text_add(&s, ja ? "当組織のホスト " : "Our hosts ");
 		text_list(&s, hosts, 10, text_int(doc,
 		    "internal_hosts_omitted"), ja);
@@ -427,24 +439,32 @@ incident_describe(json_t *doc, bool ja)
 		if (strcmp(cat, "outbound_spam") == 0 && account != NULL) {
 			text_add(&t, ja ? "[スパム] 当組織のアカウント %s が発生元: "
 			    "%lld 件" : "[Spam] Our account %s is sending spam "
-			    "(%lld alerts)", account, alerts);
+			    "(%lld %s)", account, alerts,
+			    TEXT_PL(alerts, "alert", "alerts"));
 		} else {
 			text_add(&t, ja ? "[%s] 当組織のホスト " : "[%s] Our host ",
 			    incident_category_text(cat, ja));
 			text_host(&t, doc, ja);
 			if (strcmp(cat, "beacon") == 0)
 				text_add(&t, ja ? " が %s と定期通信 (%lld 件)" :
-				    " is beaconing to %s (%lld alerts)",
-				    c2 != NULL ? c2 : "?", alerts);
+				    " is beaconing to %s (%lld %s)",
+				    c2 != NULL ? c2 : "?", alerts,
+				    TEXT_PL(alerts, "alert", "alerts"));
 			else if (strcmp(cat, "worm_spread") == 0)
 				text_add(&t, ja ? " が組織内へ拡散 (%lld 件)" :
 				    " is spreading inside the network (%lld "
-				    "alerts)", alerts);
+				    "%s)", alerts, TEXT_PL(alerts, "alert",
+				    "alerts"));
+			else if (ja)
+				text_add(&t, " が発生元 (%lld 件, 宛先 %lld)",
+				    alerts, targets > nremote ? targets :
+				    nremote);
 			else
-				text_add(&t, ja ? " が発生元 (%lld 件, 宛先 %lld)" :
-				    " is the origin (%lld alerts, %lld "
-				    "targets)", alerts, targets > nremote ?
-				    targets : nremote);
+				text_add(&t, " is the origin (%lld %s, %lld "
+				    "%s)", alerts, TEXT_PL(alerts, "alert",
+				    "alerts"), targets > nremote ? targets :
+				    nremote, TEXT_PL(targets > nremote ?
+				    targets : nremote, "target", "targets"));
 		}
 		text_add(&s, ja ? "当組織の " : "Our ");
 		if (account != NULL)
@@ -463,15 +483,22 @@ incident_describe(json_t *doc, bool ja)
 			    incident_category_text(cat, ja), alerts);
 		else
 			text_add(&s, " is the origin: between %s and %s it "
-			    "raised %lld alerts of %s (rules ",
+			    "raised %lld %s of %s (%s ",
 			    text_str(doc, "first_seen", "?"),
 			    text_str(doc, "last_seen", "?"), alerts,
-			    incident_category_text(cat, ja));
+			    TEXT_PL(alerts, "alert", "alerts"),
+			    incident_category_text(cat, ja),
+			    TEXT_PL(json_array_size(json_object_get(doc,
+			    "rules")), "rule", "rules"));
 		text_list(&s, json_object_get(doc, "rules"), 5, 0, ja);
 		text_add(&s, ")");
 		if (nremote > 0) {
-			text_add(&s, ja ? "。相手先 %lld 件: " : ", towards %lld "
-			    "remote addresses or domains: ", nremote);
+			if (ja)
+				text_add(&s, "。相手先 %lld 件: ", nremote);
+			else
+				text_add(&s, ", towards %lld %s: ", nremote,
+				    TEXT_PL(nremote, "remote address or domain",
+				    "remote addresses or domains"));
 			text_list(&s, json_object_get(remote, "top"), 5,
 			    nremote - (long long)json_array_size(
 			    json_object_get(remote, "top")), ja);

@@ -47,6 +47,7 @@
 static void	keibid_tick(evutil_socket_t, short, void *);
 static void	keibid_signal(evutil_socket_t, short, void *);
 static void	keibid_wake(void *);
+static void	keibid_watch_ready(void *);
 static void	keibid_checkpoint(struct keibid *);
 
 /*
@@ -368,6 +369,9 @@ keibid_new(struct config *conf, struct ruleset *rules, bool once,
 		fatalx("event_base_new");
 	if (!once && keibid_sockets_open(kd, cause) != 0)
 		goto fail;
+	/* Sources follow their files with inotify (polling without it). */
+	if (!once)
+		kd->watch = source_watch_new(kd->base, keibid_watch_ready, kd);
 	if (keibid_pipeline_open(kd, conf, cause) != 0)
 		goto fail;
 
@@ -488,15 +492,31 @@ keibid_wake(void *arg)
 	}
 }
 
-/* One turn over every source; true if any has more waiting. */
+/* An inotify event marked a source: read at once. */
+static void
+keibid_watch_ready(void *arg)
+{
+	struct keibid	*kd = arg;
+	struct timeval	 tv = { 0, 0 };
+
+	evtimer_add(kd->ev_tick, &tv);
+}
+
+/*
+ * One turn over every source that is due (an event, more waiting, its
+ * poll); true if any has more waiting.
+ */
 static bool
 keibid_read_all(struct keibid *kd)
 {
 	uint64_t	before;
+	int64_t		now = source_now_ms();
 	bool		more = false;
 	size_t		i;
 
 	for (i = 0; i < kd->nsrc; i++) {
+		if (!source_due(kd->src[i], now))
+			continue;
 		before = kd->src[i]->st.bytes;
 		if (source_read(kd->src[i], KEIBID_SLICE))
 			more = true;
@@ -586,7 +606,9 @@ keibid_same_pipeline(const struct config *a, const struct config *b)
 		    !keibid_same(x->timezone, y->timezone) ||
 		    x->start_at != y->start_at ||
 		    x->partial_timeout != y->partial_timeout ||
-		    x->rotate_wait != y->rotate_wait)
+		    x->rotate_wait != y->rotate_wait ||
+		    x->follow_poll != y->follow_poll ||
+		    x->poll_interval != y->poll_interval)
 			return false;
 	}
 	for (i = 0; i < a->noutputs; i++) {
@@ -710,6 +732,9 @@ keibid_reload(struct keibid *kd, char **cause)
 		goto fail;
 	if ((nrules = keibid_load_rules(nconf, &why)) == NULL)
 		goto fail;
+	/* GeoIP and inventory are opened and checked before any swap. */
+	if (csirt_reload_prepare(kd->csirt, nconf, &why) != 0)
+		goto fail;
 	if (!keibid_same(kd->conf->control_socket, nconf->control_socket) ||
 	    !keibid_same(kd->conf->control_group, nconf->control_group) ||
 	    !keibid_same(kd->conf->metrics_addr, nconf->metrics_addr) ||
@@ -738,6 +763,7 @@ keibid_reload(struct keibid *kd, char **cause)
 	keibid_notify(status);
 	return 0;
 fail:
+	csirt_reload_abort(kd->csirt);
 	ruleset_free(nrules);
 	config_free(nconf);
 	kd->reload_failures++;
@@ -856,6 +882,7 @@ keibid_free(struct keibid *kd)
 	for (i = 0; i < kd->nsrc; i++)
 		source_free(kd->src[i]);
 	free(kd->src);
+	source_watch_free(kd->watch);	/* after the sources it serves */
 	for (i = 0; i < kd->nout; i++)
 		output_close(kd->out[i]);
 	free(kd->out);

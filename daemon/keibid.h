@@ -40,6 +40,7 @@ struct keibid {
 	struct event		*ev_hup;
 	struct event		*ev_tick;
 	struct event		*ev_lag;	/* loop-lag probe (service) */
+	struct source_watch	*watch;		/* inotify; NULL: polling */
 
 	struct evidence		*ev;		/* the evidence archive */
 	struct csirt		*csirt;		/* incidents, store, delivery */

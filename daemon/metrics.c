@@ -5,8 +5,10 @@
  * rotations and lag; per dataset events; per rule hits and PCRE2 limit
  * hits; alerts; outputs; the evidence archive's bytes, seals and seal
  * age; correlation groups, bytes and evictions; loop lag; reloads and the
- * control socket.  Modules with their own state (incidents, outbox) add a
- * writer.
+ * control socket; incidents by category and status and the outbox depth
+ * per output (csirt.c).  Other modules with their own state add a writer.
+ * The correlation bytes cover count, distinct and sequence rules only:
+ * the beacon and scan detectors expose no size of their tables.
  *
  * This module must never change the state it reports, never answer
  * anything but a bounded GET, and never take long: a scrape is one pass
@@ -29,6 +31,7 @@
 
 #include "control.h"
 #include "corr.h"
+#include "csirt.h"
 #include "evidence.h"
 #include "keibid.h"
 #include "log.h"
@@ -331,6 +334,7 @@ metrics_write(struct keibid *kd, struct metrics *m, struct evbuffer *b)
 	    "Control socket requests served.", (double)served);
 	metrics_value(b, "keibi_control_refused_total", "counter",
 	    "Control socket peers refused.", (double)refused);
+	csirt_metrics(kd->csirt, b);
 	if (m != NULL) {
 		metrics_value(b, "keibi_metrics_scrapes_total", "counter",
 		    "Scrapes of this endpoint.", (double)m->scrapes);

@@ -3,8 +3,12 @@
  * detection path.  A file is identified by device, inode and a SHA-256 of
  * its first bytes, never by its name.  When the name points at a new file
  * (rename rotation) the new one is opened at once and queued, and the old
- * one is read until it has been quiet for rotate_wait; a file found at
- * path.N by identity after a stop is drained first.  When the file shrinks
+ * one is read until it has been quiet for rotate_wait; a file rotated
+ * while keibid was stopped is found among the rotated names beside it
+ * (path.N, dateext names, and the same compressed, read through zlib) by
+ * identity and drained first.  Files are followed with one inotify
+ * instance in the loop (the source's folder and its open file), with a
+ * slower safety poll, or polled where inotify cannot be used.  When the file shrinks
  * below what was read, or its first bytes change (copytruncate), the tail
  * still missing is read from its copy at path.N (found by fingerprint),
  * then the later copies of a file cut again meanwhile, the loss is recorded
@@ -20,10 +24,13 @@
  */
 #include "config.h"
 
+#include <sys/inotify.h>
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <openssl/evp.h>
+#include <zlib.h>
 
 #include "evidence.h"
 #include "keibid.h"
@@ -45,7 +54,7 @@ static void	source_line(void *, const char *, size_t, size_t, int,
 static uint64_t	source_tags;	/* the last tag given to an opened file */
 
 /* Monotonic milliseconds. */
-static int64_t
+int64_t
 source_now_ms(void)
 {
 	struct timespec	ts;
@@ -66,8 +75,11 @@ source_file_init(struct source_file *f)
 static void
 source_file_close(struct source_file *f)
 {
-	if (f->fd != -1)
+	if (f->gz != NULL)
+		gzclose(f->gz);		/* closes fd too */
+	else if (f->fd != -1)
 		close(f->fd);
+	free(f->head);
 	free(f->path);
 	source_file_init(f);
 }
@@ -128,6 +140,343 @@ source_fp_match(int fd, const unsigned char *fp, size_t fp_len)
 	return memcmp(md, fp, 32) == 0;
 }
 
+/*
+ * Open the compressed rotated file path into f: its first uncompressed
+ * bytes (at most SOURCE_FP_MAX) are kept in f->head to match fingerprints,
+ * and reading starts at its uncompressed byte 0.  0, or -1 (f closed).
+ */
+static int
+source_gz_open(struct source_file *f, const char *path)
+{
+	int	n;
+
+	if (source_file_open(f, path) != 0)
+		return -1;
+	if ((f->gz = gzdopen(f->fd, "rb")) == NULL) {
+		source_file_close(f);
+		return -1;
+	}
+	gzbuffer(f->gz, 65536);
+	if ((f->head = malloc(SOURCE_FP_MAX)) == NULL)
+		fatal("malloc");
+	n = gzread(f->gz, f->head, SOURCE_FP_MAX);
+	if (n < 0 || gzrewind(f->gz) != 0) {
+		source_file_close(f);
+		return -1;
+	}
+	f->head_len = (size_t)n;
+	f->seen = 0;		/* its uncompressed size is learnt by reading */
+	return 0;
+}
+
+/* True if the file f starts with the bytes of fingerprint fp/fp_len. */
+static bool
+source_file_fp_match(const struct source_file *f, const unsigned char *fp,
+    size_t fp_len)
+{
+	unsigned char	md[EVP_MAX_MD_SIZE];
+	unsigned int	mdlen = 0;
+
+	if (f->gz == NULL)
+		return source_fp_match(f->fd, fp, fp_len);
+	if (fp_len == 0)
+		return true;
+	if (fp_len > f->head_len)
+		return false;
+	if (EVP_Digest(f->head, fp_len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_Digest");
+	return memcmp(md, fp, 32) == 0;
+}
+
+/* The fingerprint of f's head as far as it goes, into hfp/hfp_len. */
+static void
+source_file_fp(struct source_file *f)
+{
+	unsigned int	mdlen = 0;
+	size_t		want;
+
+	if (f->gz != NULL) {
+		if (EVP_Digest(f->head, f->head_len, f->hfp, &mdlen,
+		    EVP_sha256(), NULL) != 1)
+			fatalx("EVP_Digest");
+		f->hfp_len = f->head_len;
+		return;
+	}
+	want = f->seen < SOURCE_FP_MAX ? (size_t)f->seen : SOURCE_FP_MAX;
+	if (source_head_hash(f->fd, want, f->hfp) == 0)
+		f->hfp_len = want;
+}
+
+/*
+ * The inotify watch.  Each watch descriptor may serve several sources (two
+ * sources in one folder share the folder's), so the table holds one entry
+ * per (descriptor, source) and a descriptor is removed from the kernel
+ * with its last entry.  Events only mark sources and call ready(): the
+ * reading itself happens in the loop's turn, bounded per source.
+ */
+#define SOURCE_WATCH_DIR	(IN_MODIFY | IN_CREATE | IN_MOVED_TO | \
+	IN_MOVED_FROM | IN_DELETE | IN_CLOSE_WRITE | IN_ATTRIB | \
+	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
+#define SOURCE_WATCH_FILE	(IN_MODIFY | IN_CLOSE_WRITE | IN_ATTRIB | \
+	IN_MOVE_SELF | IN_DELETE_SELF)
+#define SOURCE_WATCH_READS	64	/* reads of the inotify fd per event */
+
+struct source_watch_ent {
+	int		 wd;
+	struct source	*src;
+};
+
+struct source_watch {
+	int			 fd;
+	struct event		*ev;
+	void			(*ready)(void *);
+	void			*arg;
+	struct source_watch_ent	*v;
+	size_t			 n;
+	size_t			 cap;
+};
+
+static void	source_watch_cb(evutil_socket_t, short, void *);
+
+struct source_watch *
+source_watch_new(struct event_base *base, void (*ready)(void *), void *arg)
+{
+	struct source_watch	*w;
+	int			 fd;
+
+	if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
+		log_warnx("inotify is not available (%s); sources are polled "
+		    "every %d ms", strerror(errno), SOURCE_POLL_MS);
+		return NULL;
+	}
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		fatal("calloc");
+	w->fd = fd;
+	w->ready = ready;
+	w->arg = arg;
+	w->ev = event_new(base, fd, EV_READ | EV_PERSIST, source_watch_cb, w);
+	if (w->ev == NULL || event_add(w->ev, NULL) != 0)
+		fatalx("event_new");
+	return w;
+}
+
+void
+source_watch_free(struct source_watch *w)
+{
+	if (w == NULL)
+		return;
+	event_free(w->ev);
+	close(w->fd);
+	free(w->v);
+	free(w);
+}
+
+/* Add an entry (wd, src). */
+static void
+source_watch_put(struct source_watch *w, int wd, struct source *src)
+{
+	if (w->n == w->cap) {
+		w->cap = w->cap == 0 ? 16 : w->cap * 2;
+		if ((w->v = reallocarray(w->v, w->cap, sizeof *w->v)) == NULL)
+			fatal("reallocarray");
+	}
+	w->v[w->n].wd = wd;
+	w->v[w->n].src = src;
+	w->n++;
+}
+
+/*
+ * Drop the entry (wd, src); the kernel's watch goes with the last entry
+ * of wd, unless the kernel dropped it already (gone).
+ */
+static void
+source_watch_drop(struct source_watch *w, int wd, struct source *src,
+    bool gone)
+{
+	size_t	i;
+	bool	used = false;
+
+	for (i = 0; i < w->n; i++) {
+		if (w->v[i].wd == wd && w->v[i].src == src) {
+			w->v[i] = w->v[--w->n];
+			break;
+		}
+	}
+	for (i = 0; i < w->n; i++)
+		if (w->v[i].wd == wd)
+			used = true;
+	if (!used && !gone)
+		inotify_rm_watch(w->fd, wd);
+}
+
+/* Stop watching anything for src. */
+static void
+source_watch_forget(struct source *src)
+{
+	if (src->watch == NULL)
+		return;
+	if (src->wd_dir != -1)
+		source_watch_drop(src->watch, src->wd_dir, src, false);
+	if (src->wd_file != -1)
+		source_watch_drop(src->watch, src->wd_file, src, false);
+	src->wd_dir = src->wd_file = -1;
+	src->wd_tag = 0;
+}
+
+/* True if name (in src's folder) is src's file or a rotated name of it. */
+static bool
+source_watch_name(const struct source *src, const char *name)
+{
+	size_t	len = strlen(src->base);
+
+	if (strncmp(name, src->base, len) != 0)
+		return false;
+	return name[len] == '\0' || strchr(".-_", name[len]) != NULL;
+}
+
+/*
+ * Watch src's folder, and its open file (through /proc/self/fd, so the
+ * watch is on the opening's inode whatever its name is now).  A watch
+ * that cannot be added (no such folder, the limit of watches reached) is
+ * logged and tried again at the next poll; meanwhile the source is polled.
+ */
+static void
+source_watch_sync(struct source *src)
+{
+	struct source_watch	*w = src->watch;
+	char			 p[64];
+	int			 wd;
+
+	if (w == NULL || src->follow_poll)
+		return;
+	if (src->wd_dir == -1) {
+		wd = inotify_add_watch(w->fd, src->dir, SOURCE_WATCH_DIR);
+		if (wd == -1) {
+			log_warnx_rl("source-watch", "%s: cannot watch %s: %s; "
+			    "polling it every %d ms", src->name, src->dir,
+			    strerror(errno), SOURCE_POLL_MS);
+		} else {
+			source_watch_put(w, wd, src);
+			src->wd_dir = wd;
+			log_info("%s: following %s with inotify", src->name,
+			    src->path);
+		}
+	}
+	if (src->wd_file != -1 && (src->cur.fd == -1 ||
+	    src->wd_tag != src->cur.tag)) {
+		source_watch_drop(w, src->wd_file, src, false);
+		src->wd_file = -1;
+		src->wd_tag = 0;
+	}
+	if (src->cur.fd != -1 && src->cur.gz == NULL &&
+	    src->wd_tag != src->cur.tag) {
+		/* Not again for this opening, whether it works or not. */
+		src->wd_tag = src->cur.tag;
+		snprintf(p, sizeof p, "/proc/self/fd/%d", src->cur.fd);
+		if ((wd = inotify_add_watch(w->fd, p, SOURCE_WATCH_FILE)) != -1) {
+			source_watch_put(w, wd, src);
+			src->wd_file = wd;
+		}
+	}
+}
+
+/* Mark src to be read. */
+static void
+source_watch_wake(struct source *src)
+{
+	src->wake = true;
+}
+
+/*
+ * The inotify fd is readable: mark the sources the events concern.  At
+ * most SOURCE_WATCH_READS reads per call; the loop calls again if more
+ * is queued.  A queue overflow wakes every source (events were lost).
+ */
+static void
+source_watch_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct source_watch		*w = arg;
+	const struct inotify_event	*e;
+	struct source			*src;
+	char				 buf[8192]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t				 n;
+	size_t				 i;
+	char				*p;
+	int				 reads;
+	bool				 any = false;
+
+	(void)what;
+	for (reads = 0; reads < SOURCE_WATCH_READS; reads++) {
+		if ((n = read(fd, buf, sizeof buf)) <= 0) {
+			if (n == -1 && errno == EINTR)
+				continue;
+			break;
+		}
+		for (p = buf; p < buf + n; p += sizeof *e + e->len) {
+			e = (const struct inotify_event *)p;
+			if (e->mask & IN_Q_OVERFLOW) {
+				log_warnx_rl("source-overflow", "inotify "
+				    "queue overflow; reading every source");
+				for (i = 0; i < w->n; i++)
+					source_watch_wake(w->v[i].src);
+				any = true;
+				continue;
+			}
+			for (i = 0; i < w->n; i++) {
+				src = w->v[i].src;
+				if (w->v[i].wd != e->wd)
+					continue;
+				if (e->mask & IN_IGNORED) {
+					/* The kernel dropped it: watch again. */
+					if (src->wd_dir == e->wd)
+						src->wd_dir = -1;
+					if (src->wd_file == e->wd) {
+						src->wd_file = -1;
+						src->wd_tag = 0;
+					}
+					source_watch_drop(w, e->wd, src, true);
+					source_watch_wake(src);
+					any = true;
+					i = (size_t)-1;	/* the table moved */
+					continue;
+				}
+				if (e->wd == src->wd_file || e->len == 0 ||
+				    source_watch_name(src, e->name)) {
+					source_watch_wake(src);
+					any = true;
+				}
+			}
+		}
+	}
+	if (any)
+		w->ready(w->arg);
+}
+
+/*
+ * Skip the compressed file f forward to uncompressed offset; 0, or -1 if
+ * it ends before (O(offset) decompression).
+ */
+static int
+source_gz_skip(struct source_file *f, uint64_t offset)
+{
+	char		buf[65536];
+	uint64_t	at = (uint64_t)gztell(f->gz);
+	unsigned int	want;
+	int		n;
+
+	while (at < offset) {
+		want = offset - at < sizeof buf ? (unsigned int)(offset - at) :
+		    (unsigned int)sizeof buf;
+		if ((n = gzread(f->gz, buf, want)) <= 0)
+			return -1;
+		at += (uint64_t)n;
+	}
+	if (at > f->seen)
+		f->seen = at;
+	return at == offset ? 0 : -1;
+}
+
 struct source *
 source_new(struct keibid *kd, const struct source_conf *sc,
     const struct config *conf, char **cause)
@@ -135,11 +484,13 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 	struct source		*src;
 	struct parser_opts	 po;
 	const char		*zone, *tzcause = NULL;
+	char			*p;
 	size_t			 i;
 
 	if ((src = calloc(1, sizeof *src)) == NULL)
 		fatal("calloc");
 	src->kd = kd;
+	src->wd_dir = src->wd_file = -1;
 	source_file_init(&src->cur);
 	for (i = 0; i < SOURCE_MAX_QUEUE; i++)
 		source_file_init(&src->q[i]);
@@ -149,6 +500,20 @@ source_new(struct keibid *kd, const struct source_conf *sc,
 	src->start_at = sc->start_at;
 	src->partial_ms = (int64_t)sc->partial_timeout * 1000;
 	src->rotate_ms = (int64_t)sc->rotate_wait * 1000;
+	src->follow_poll = sc->follow_poll;
+	src->poll_ms = (int64_t)(sc->poll_interval != 0 ? sc->poll_interval :
+	    CONFIG_POLL_INTERVAL_DEFAULT) * 1000;
+	src->watch = src->follow_poll ? NULL : kd->watch;
+	if ((p = strrchr(src->path, '/')) == NULL) {
+		src->dir = strdup(".");
+		src->base = strdup(src->path);
+	} else {
+		src->dir = p == src->path ? strdup("/") :
+		    strndup(src->path, (size_t)(p - src->path));
+		src->base = strdup(p + 1);
+	}
+	if (src->dir == NULL || src->base == NULL)
+		fatal("strdup");
 	if ((src->parser = parser_lookup(sc->parser)) == NULL) {
 		if (asprintf(cause, "source %s: unknown parser '%s'", sc->name,
 		    sc->parser) == -1)
@@ -182,6 +547,7 @@ source_free(struct source *src)
 
 	if (src == NULL)
 		return;
+	source_watch_forget(src);
 	source_file_close(&src->cur);
 	for (i = 0; i < SOURCE_MAX_QUEUE; i++)
 		source_file_close(&src->q[i]);
@@ -192,6 +558,8 @@ source_free(struct source *src)
 		linebuf_free(&src->lb);
 	free(src->name);
 	free(src->path);
+	free(src->dir);
+	free(src->base);
 	free(src);
 }
 
@@ -259,6 +627,49 @@ source_range_is(int fd, uint64_t start, uint64_t end,
 }
 
 /*
+ * The same for the uncompressed bytes of the compressed file f, read
+ * through an opening of its own so that f's stream is not moved.
+ */
+static bool
+source_gz_range_is(const struct source_file *f, uint64_t start, uint64_t end,
+    const unsigned char *sha)
+{
+	unsigned char	 buf[65536], md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0, want;
+	char		 p[64];
+	EVP_MD_CTX	*c;
+	gzFile		 gz;
+	uint64_t	 at = start;
+	int		 n;
+
+	snprintf(p, sizeof p, "/proc/self/fd/%d", f->fd);
+	if ((gz = gzopen(p, "rb")) == NULL && (gz = gzopen(f->path,
+	    "rb")) == NULL)
+		return false;
+	if (gzseek(gz, (z_off_t)start, SEEK_SET) != (z_off_t)start) {
+		gzclose(gz);
+		return false;
+	}
+	if ((c = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
+		fatalx("EVP_MD_CTX");
+	while (at < end) {
+		want = end - at < sizeof buf ? (unsigned int)(end - at) :
+		    (unsigned int)sizeof buf;
+		if ((n = gzread(gz, buf, want)) <= 0)
+			break;
+		if (EVP_DigestUpdate(c, buf, (size_t)n) != 1)
+			fatalx("EVP_DigestUpdate");
+		at += (uint64_t)n;
+	}
+	if (at == end && EVP_DigestFinal_ex(c, md, &mdlen) != 1)
+		fatalx("EVP_DigestFinal_ex");
+	EVP_MD_CTX_free(c);
+	gzclose(gz);
+	return at == end && mdlen == 32 && memcmp(md, sha, 32) == 0;
+}
+
+/*
  * Archive callback: the tag of the open file (current or queued) that
  * holds exactly the bytes of mark m, or 0.  A copy holds its original's
  * bytes under the original's identity.
@@ -274,7 +685,8 @@ source_bind(void *arg, const struct evidence_mark *m)
 		f = i == 0 ? &src->cur : &src->q[i - 1];
 		if (f->fd == -1 || f->id_dev != m->dev || f->id_ino != m->ino)
 			continue;
-		if (source_range_is(f->fd, m->start, m->end, m->sha))
+		if (f->gz != NULL ? source_gz_range_is(f, m->start, m->end,
+		    m->sha) : source_range_is(f->fd, m->start, m->end, m->sha))
 			return f->tag;
 	}
 	return 0;
@@ -287,7 +699,15 @@ source_start_at(struct source *src, uint64_t offset, bool skipping)
 	struct stat	sb;
 
 	linebuf_reset(&src->lb, offset, skipping);
-	if (lseek(src->cur.fd, (off_t)offset, SEEK_SET) == -1) {
+	if (src->cur.gz != NULL) {
+		if (gzseek(src->cur.gz, (z_off_t)offset, SEEK_SET) == -1) {
+			log_warnx("%s: %s: cannot seek to %llu in the "
+			    "uncompressed stream", src->name, src->cur.path,
+			    (unsigned long long)offset);
+			gzrewind(src->cur.gz);
+			linebuf_reset(&src->lb, 0, false);
+		}
+	} else if (lseek(src->cur.fd, (off_t)offset, SEEK_SET) == -1) {
 		log_warn("%s: %s: lseek", src->name, src->cur.path);
 		linebuf_reset(&src->lb, 0, false);
 	}
@@ -520,13 +940,233 @@ source_open_fresh(struct source *src)
 	src->started = true;
 }
 
+/* A rotated file beside the source, found after a stop. */
+struct source_cand {
+	char		*path;
+	const char	*suffix;	/* in path: after the source's name */
+	size_t		 slen;		/* suffix length without ".gz" */
+	long		 num;		/* path.N: N; else -1 */
+	bool		 gz;
+	int64_t		 mtime_ns;
+};
+
+/*
+ * True if suffix (what follows the source's name) is a usual rotated
+ * name: a separator (. - _), then digits with . - _ between them (.1,
+ * -20251121, -2025112113, .2025-11-21, -20251121.1), then maybe ".gz".
+ */
+static bool
+source_rotated_suffix(const char *sfx, size_t *len, long *num, bool *gz)
+{
+	size_t	n = strlen(sfx), i;
+	bool	digits = true;
+
+	*gz = n > 3 && strcmp(sfx + n - 3, ".gz") == 0;
+	if (*gz)
+		n -= 3;
+	if (n < 2 || strchr(".-_", sfx[0]) == NULL ||
+	    sfx[1] < '0' || sfx[1] > '9' ||
+	    sfx[n - 1] < '0' || sfx[n - 1] > '9')
+		return false;
+	for (i = 1; i < n; i++) {
+		if (sfx[i] >= '0' && sfx[i] <= '9')
+			continue;
+		if (strchr(".-_", sfx[i]) == NULL)
+			return false;
+		digits = false;
+	}
+	*len = n;
+	*num = sfx[0] == '.' && digits && n <= 4 ? strtol(sfx + 1, NULL, 10) :
+	    -1;
+	return true;
+}
+
+/*
+ * Order of age, oldest first: path.N by N (higher is older), dated names
+ * by their date (the names sort as the dates do), anything else by mtime.
+ */
+static int
+source_cand_cmp(const void *a, const void *b)
+{
+	const struct source_cand	*x = a, *y = b;
+	int				 c;
+
+	if (x->num >= 0 && y->num >= 0 && x->num != y->num)
+		return x->num > y->num ? -1 : 1;
+	if (x->num < 0 && y->num < 0) {
+		c = strncmp(x->suffix, y->suffix, x->slen < y->slen ?
+		    x->slen : y->slen);
+		if (c == 0 && x->slen != y->slen)
+			c = x->slen < y->slen ? -1 : 1;
+		if (c != 0)
+			return c;
+	}
+	if (x->mtime_ns != y->mtime_ns)
+		return x->mtime_ns < y->mtime_ns ? -1 : 1;
+	return (int)x->gz - (int)y->gz;
+}
+
+/*
+ * The rotated files beside the source (at most SOURCE_MAX_CANDIDATES),
+ * oldest first, into *out (free with source_cands_free); their number.
+ */
+static size_t
+source_cands(struct source *src, struct source_cand **out)
+{
+	struct source_cand	*v = NULL, *c;
+	struct dirent		*de;
+	struct stat		 sb;
+	size_t			 n = 0, blen = strlen(src->base), slen;
+	DIR			*d;
+	char			*p;
+	long			 num;
+	bool			 gz;
+
+	*out = NULL;
+	if ((d = opendir(src->dir)) == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strncmp(de->d_name, src->base, blen) != 0 ||
+		    !source_rotated_suffix(de->d_name + blen, &slen, &num, &gz))
+			continue;
+		if (n == SOURCE_MAX_CANDIDATES) {
+			log_warnx("%s: more than %d rotated files beside %s; "
+			    "some are not looked at", src->name,
+			    SOURCE_MAX_CANDIDATES, src->path);
+			break;
+		}
+		if (asprintf(&p, "%s/%s", src->dir, de->d_name) == -1)
+			fatal("asprintf");
+		if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+			free(p);
+			continue;
+		}
+		if ((v = reallocarray(v, n + 1, sizeof *v)) == NULL)
+			fatal("reallocarray");
+		c = &v[n++];
+		c->path = p;
+		c->suffix = p + strlen(src->dir) + 1 + blen;
+		c->slen = slen;
+		c->num = num;
+		c->gz = gz;
+		c->mtime_ns = (int64_t)sb.st_mtim.tv_sec * 1000000000 +
+		    sb.st_mtim.tv_nsec;
+	}
+	closedir(d);
+	if (n > 0)
+		qsort(v, n, sizeof *v, source_cand_cmp);
+	*out = v;
+	return n;
+}
+
+static void
+source_cands_free(struct source_cand *v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/*
+ * Find the saved file among the rotated ones, by identity: an
+ * uncompressed one by device and inode, with the saved fingerprint and at
+ * least offset bytes; else a compressed one whose uncompressed head has
+ * the saved fingerprint and that holds at least offset bytes.  Its index
+ * in v with *f open, or -1.
+ */
+static int
+source_find_rotated(struct source *src, const struct source_pos *pos,
+    struct source_cand *v, size_t n, struct source_file *f)
+{
+	size_t	i;
+	int	found = -1;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].gz || source_file_open(f, v[i].path) != 0)
+			continue;
+		if (f->dev == pos->dev && f->ino == pos->ino &&
+		    pos->offset <= f->seen &&
+		    source_fp_match(f->fd, src->fp, src->fp_len))
+			return (int)i;
+		source_file_close(f);
+	}
+	if (src->fp_len == 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!v[i].gz || source_gz_open(f, v[i].path) != 0)
+			continue;
+		if (source_file_fp_match(f, src->fp, src->fp_len) &&
+		    source_gz_skip(f, pos->offset) == 0) {
+			if (found == -1)
+				found = (int)i;
+			else
+				log_warnx("%s: %s starts like %s; the older is "
+				    "read", src->name, v[i].path, v[found].path);
+		}
+		source_file_close(f);
+	}
+	if (found != -1) {
+		if (source_gz_open(f, v[found].path) != 0 ||
+		    source_gz_skip(f, pos->offset) != 0) {
+			source_file_close(f);
+			return -1;
+		}
+	}
+	return found;
+}
+
+/*
+ * The saved file, found as v[k] (in f), becomes the current file at the
+ * saved position; the newer rotated files are queued oldest first, then
+ * the file at the path (at_path, may be closed).
+ */
+static void
+source_resume_rotated(struct source *src, const struct source_pos *pos,
+    struct source_cand *v, size_t n, int k, struct source_file *f,
+    struct source_file *at_path)
+{
+	size_t	i;
+
+	log_info("%s: %s was rotated while keibid was stopped; reading "
+	    "the rest of %s first", src->name, src->path, f->path);
+	if (f->gz != NULL) {
+		/* Its bytes are the saved file's, at their offsets. */
+		f->id_dev = pos->dev;
+		f->id_ino = pos->ino;
+	}
+	src->cur = *f;
+	source_file_init(f);
+	source_start_at(src, pos->offset, pos->skipping);
+	for (i = (size_t)k + 1; i < n; i++) {
+		if ((v[i].gz ? source_gz_open(f, v[i].path) :
+		    source_file_open(f, v[i].path)) != 0)
+			continue;
+		if ((at_path->fd != -1 && f->dev == at_path->dev &&
+		    f->ino == at_path->ino) ||
+		    source_is_open(src, f->dev, f->ino)) {
+			source_file_close(f);
+			continue;
+		}
+		source_file_fp(f);
+		source_queue(src, f);
+	}
+	if (at_path->fd != -1) {
+		source_file_fp(at_path);
+		source_queue(src, at_path);
+	}
+	src->st.rotations++;
+}
+
 /* source_open without the marks. */
 static int
 source_open_pos(struct source *src, const struct source_pos *pos)
 {
 	struct source_file	 f, at_path;
-	char			*p;
-	int			 k, j;
+	struct source_cand	*v;
+	size_t			 n;
+	int			 k = -1;
 
 	if (src->cur.fd != -1)
 		return 0;
@@ -549,6 +1189,33 @@ source_open_pos(struct source *src, const struct source_pos *pos)
 			source_start_at(src, pos->offset, pos->skipping);
 			return 0;
 		}
+		/*
+		 * Rotated and compressed while stopped, and the inode given
+		 * again to the new file at the path: the saved file is the
+		 * compressed one that starts with its bytes.
+		 */
+		n = source_cands(src, &v);
+		source_file_init(&f);
+		if (src->fp_len > 0 &&
+		    (k = source_find_rotated(src, pos, v, n, &f)) >= 0 &&
+		    f.gz != NULL) {
+			log_warnx("%s: %s has the saved inode but other bytes, "
+			    "and %s starts with the saved ones: taken as "
+			    "rotated (the inode was reused); had it been cut "
+			    "by copytruncate, lines written between the copy "
+			    "and the cut would be missing", src->name,
+			    src->path, f.path);
+			src->cur.seen = at_path.seen;
+			at_path = src->cur;
+			source_file_init(&src->cur);
+			linebuf_reset(&src->lb, 0, false);
+			source_resume_rotated(src, pos, v, n, k, &f, &at_path);
+			source_cands_free(v, n);
+			return 0;
+		}
+		if (k >= 0)
+			source_file_close(&f);
+		source_cands_free(v, n);
 		log_warnx("%s: %s changed while keibid was stopped (now %llu "
 		    "bytes, position %llu)", src->name, src->path,
 		    (unsigned long long)at_path.seen,
@@ -558,38 +1225,15 @@ source_open_pos(struct source *src, const struct source_pos *pos)
 		source_truncated(src, at_path.seen);
 		return 0;
 	}
-	/* Rotated while stopped: find the file by identity at path.N. */
-	for (k = 1; k <= SOURCE_MAX_ROTATED; k++) {
-		if (asprintf(&p, "%s.%d", src->path, k) == -1)
-			fatal("asprintf");
-		j = source_file_open(&f, p);
-		free(p);
-		if (j != 0)
-			continue;
-		if (f.dev == pos->dev && f.ino == pos->ino &&
-		    pos->offset <= f.seen &&
-		    source_fp_match(f.fd, src->fp, src->fp_len))
-			break;
-		source_file_close(&f);
-	}
-	if (k <= SOURCE_MAX_ROTATED) {
-		log_info("%s: %s was rotated while keibid was stopped; reading "
-		    "the rest of %s first", src->name, src->path, f.path);
-		src->cur = f;
-		source_start_at(src, pos->offset, pos->skipping);
-		/* Then the newer rotated files, then the one at the path. */
-		for (j = k - 1; j >= 1; j--) {
-			if (asprintf(&p, "%s.%d", src->path, j) == -1)
-				fatal("asprintf");
-			if (source_file_open(&f, p) == 0)
-				source_queue(src, &f);
-			free(p);
-		}
-		if (at_path.fd != -1)
-			source_queue(src, &at_path);
-		src->st.rotations++;
+	/* Rotated while stopped: find the file by identity beside it. */
+	n = source_cands(src, &v);
+	source_file_init(&f);
+	if ((k = source_find_rotated(src, pos, v, n, &f)) >= 0) {
+		source_resume_rotated(src, pos, v, n, k, &f, &at_path);
+		source_cands_free(v, n);
 		return 0;
 	}
+	source_cands_free(v, n);
 	/* Gone: say so, and read what is at the path from its start. */
 	src->cur.id_dev = pos->dev;
 	src->cur.id_ino = pos->ino;
@@ -631,7 +1275,7 @@ source_grow_fp(struct source *src)
 
 	want = done < SOURCE_FP_MAX ? (size_t)done : SOURCE_FP_MAX;
 	if (want > src->fp_len && src->cur.fd != -1 && !src->cur.copy &&
-	    source_head_hash(src->cur.fd, want, src->fp) == 0)
+	    src->cur.gz == NULL && source_head_hash(src->cur.fd, want, src->fp) == 0)
 		src->fp_len = want;
 }
 
@@ -670,7 +1314,24 @@ source_read_fd(struct source *src, size_t budget)
 		p = linebuf_space(&src->lb, &avail);
 		if (avail > budget - done)
 			avail = budget - done;
-		n = read(src->cur.fd, p, avail);
+		if (src->cur.gz != NULL) {
+			if (avail > INT_MAX)
+				avail = INT_MAX;
+			if ((n = gzread(src->cur.gz, p, (unsigned int)avail)) ==
+			    -1) {
+				log_warnx_rl("source-read", "%s: %s: the "
+				    "compressed file is damaged; the rest of "
+				    "it cannot be read", src->name,
+				    src->cur.path);
+				return 0;
+			}
+			if (n > 0 && linebuf_done(&src->lb) +
+			    linebuf_pending(&src->lb) + (uint64_t)n >
+			    src->cur.seen)
+				src->cur.seen = linebuf_done(&src->lb) +
+				    linebuf_pending(&src->lb) + (uint64_t)n;
+		} else
+			n = read(src->cur.fd, p, avail);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
@@ -753,7 +1414,7 @@ source_check_queue(struct source *src)
 
 	for (i = 0; i < src->nq; i++) {
 		f = &src->q[i];
-		if (f->copy || fstat(f->fd, &sb) != 0)
+		if (f->copy || f->gz != NULL || fstat(f->fd, &sb) != 0)
 			continue;
 		size = (uint64_t)sb.st_size;
 		if (size < f->seen ||
@@ -833,8 +1494,9 @@ source_next_file(struct source *src)
 	source_start_at(src, 0, false);
 }
 
-int
-source_read(struct source *src, size_t budget)
+/* One turn of source_read. */
+static int
+source_read_turn(struct source *src, size_t budget)
 {
 	struct stat	sb;
 	uint64_t	at;
@@ -849,7 +1511,8 @@ source_read(struct source *src, size_t budget)
 	}
 	if (src->nq > 0)
 		source_check_queue(src);
-	if (fstat(src->cur.fd, &sb) == 0) {
+	/* A compressed file does not change: nothing to compare. */
+	if (src->cur.gz == NULL && fstat(src->cur.fd, &sb) == 0) {
 		at = linebuf_done(&src->lb) + linebuf_pending(&src->lb);
 		if ((uint64_t)sb.st_size < at || (!src->cur.copy &&
 		    !source_fp_match(src->cur.fd, src->fp, src->fp_len))) {
@@ -873,7 +1536,7 @@ source_read(struct source *src, size_t budget)
 	if (!src->cur.copy)
 		source_check_rotation(src);
 	if (src->nq > 0 && (src->once || src->cur.copy ||
-	    source_quiet_ms(src) >= src->rotate_ms)) {
+	    src->cur.gz != NULL || source_quiet_ms(src) >= src->rotate_ms)) {
 		source_next_file(src);
 		return 1;
 	}
@@ -884,6 +1547,30 @@ source_read(struct source *src, size_t budget)
 		linebuf_flush(&src->lb, source_line, src);
 	}
 	return 0;
+}
+
+int
+source_read(struct source *src, size_t budget)
+{
+	int64_t	now = source_now_ms();
+
+	src->wake = false;
+	src->next_ms = now + (src->watch != NULL && src->wd_dir != -1 ?
+	    src->poll_ms : SOURCE_POLL_MS);
+	src->more = source_read_turn(src, budget) != 0;
+	source_watch_sync(src);
+	return src->more ? 1 : 0;
+}
+
+bool
+source_due(struct source *src, int64_t now)
+{
+	if (src->once || src->wake || src->more || src->blocked ||
+	    src->nq > 0 || now >= src->next_ms)
+		return true;
+	/* A held partial line whose timeout ran out. */
+	return src->partial_ms > 0 && linebuf_pending(&src->lb) > 0 &&
+	    now - src->grew_ms >= src->partial_ms;
 }
 
 void

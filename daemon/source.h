@@ -21,12 +21,17 @@
 
 #define SOURCE_FP_MAX		1024	/* bytes of the head fingerprint */
 #define SOURCE_MAX_QUEUE	16	/* rotated files waiting to be read */
-#define SOURCE_MAX_ROTATED	9	/* path.1 .. path.9 are searched */
+#define SOURCE_MAX_ROTATED	9	/* path.1 .. path.9: copies searched */
+#define SOURCE_MAX_CANDIDATES	256	/* rotated names looked at after a stop */
+#define SOURCE_POLL_MS		250	/* stat polling without inotify */
 #define SOURCE_UNKNOWN		UINT64_MAX	/* a size never seen */
 
 struct keibid;
 struct tz;
 struct evidence_stream;
+struct event_base;
+struct gzFile_s;
+struct source_watch;
 
 struct source_stats {
 	uint64_t	lines;
@@ -63,6 +68,11 @@ struct source_file {
 	size_t		 hfp_len;
 	uint64_t	 lost;
 	unsigned int	 lost_n;
+	/* A compressed rotated file: read through zlib, offsets in its
+	 * uncompressed stream; head holds its first uncompressed bytes. */
+	struct gzFile_s	*gz;
+	unsigned char	*head;
+	size_t		 head_len;
 };
 
 struct source {
@@ -86,6 +96,23 @@ struct source {
 	size_t			 fp_len;
 	int64_t			 grew_ms;	/* cur last grew (monotonic) */
 	bool			 blocked;	/* waiting for the archive */
+
+	/*
+	 * Following: with a watch, inotify events on the folder and on the
+	 * open file ask for a read at once and the file is polled anyway
+	 * every poll_ms; without one it is polled every SOURCE_POLL_MS.
+	 */
+	struct source_watch	*watch;		/* NULL: polled */
+	bool			 follow_poll;	/* follow: poll */
+	int64_t			 poll_ms;	/* safety poll when watched */
+	int64_t			 next_ms;	/* next poll due (monotonic) */
+	bool			 wake;		/* an event asked for a read */
+	bool			 more;		/* the last read stopped at budget */
+	int			 wd_dir;	/* -1: folder not watched */
+	int			 wd_file;	/* -1: open file not watched */
+	uint64_t		 wd_tag;	/* the opening wd_file watches */
+	char			*dir;		/* folder of path */
+	char			*base;		/* last component of path */
 
 	struct linebuf		 lb;
 	struct record		 rec;
@@ -111,7 +138,10 @@ void		 source_free(struct source *);
 
 /*
  * Find the file and resume from pos (NULL: none saved): the saved file is
- * looked for at the path and at path.1 .. path.9, by identity, and a file
+ * looked for at the path and at the rotated names beside it (path.N,
+ * dateext names such as path-YYYYMMDD, and their .gz), by identity: an
+ * uncompressed one by device, inode and fingerprint, a compressed one by
+ * the fingerprint of its uncompressed first bytes; a file
  * rotated while keibid was down is drained first; a position whose
  * fingerprint no longer matches is never applied.  The archive's marks of
  * bytes sealed after the checkpoint are then bound to the open files that
@@ -127,6 +157,25 @@ int		 source_open(struct source *, const struct source_pos *);
  * gap record).  Returns 1 when more is waiting, 0 otherwise.
  */
 int		 source_read(struct source *, size_t budget);
+
+/*
+ * True if src should be read now: an event asked for it, it has more
+ * waiting, rotated files drain, a held line times out, or its poll is due.
+ */
+bool		 source_due(struct source *, int64_t now_ms);
+
+/* Monotonic milliseconds, the clock of source_due. */
+int64_t		 source_now_ms(void);
+
+/*
+ * One inotify instance for every source, read by the loop: an event on a
+ * source's folder (its name or a rotated name) or on its open file marks
+ * the source to be read and calls ready(arg).  NULL when inotify is not
+ * available (then every source is polled); freed after the sources.
+ */
+struct source_watch *source_watch_new(struct event_base *,
+		    void (*ready)(void *), void *arg);
+void		 source_watch_free(struct source_watch *);
 
 /* The position that may be saved: just past the last byte handed out. */
 void		 source_position(struct source *, struct source_pos *);

@@ -27,7 +27,7 @@
 #include "log.h"
 #include "store.h"
 
-#define STORE_SCHEMA	1
+#define STORE_SCHEMA	2
 #define STORE_BUSY_MS	10000
 #define STORE_LIST_MAX	100000		/* rows one list returns at most */
 
@@ -46,6 +46,8 @@ enum store_stmt {
 	SS_OB_ADD,
 	SS_OB_MAX,
 	SS_OB_NEXT,
+	SS_OB_GET,
+	SS_OB_NEWEST,
 	SS_OB_OLDER,
 	SS_OB_DEL,
 	SS_OB_RETRY,
@@ -93,13 +95,26 @@ static const char *const store_sql[SS_MAX] = {
 	    "idem, created, attempts, next_at) VALUES (?1, ?2, ?3, ?4, ?5, 0, "
 	    "?5)",
 	[SS_OB_MAX] = "SELECT coalesce(max(id), 0) FROM outbox",
-	[SS_OB_NEXT] = "SELECT o.id, o.incident_id, o.revision, o.idem, "
+	/*
+	 * The next due row: an index walk on outbox_next (output, next_at,
+	 * id), no sort, and only the oldest pending row of each incident
+	 * qualifies (outbox_inc), so an incident's revisions leave in order
+	 * even when an older one waits for a retry.  The document is read
+	 * for the chosen row only (SS_OB_GET).
+	 */
+	[SS_OB_NEXT] = "SELECT o.id, o.incident_id FROM outbox o "
+	    "WHERE o.output = ?1 AND o.next_at <= ?2 "
+	    "AND o.id <= ?3 AND NOT EXISTS (SELECT 1 FROM outbox p WHERE "
+	    "p.output = ?1 AND p.incident_id = o.incident_id AND p.id < o.id) "
+	    "ORDER BY o.next_at, o.id",
+	[SS_OB_GET] = "SELECT o.id, o.incident_id, o.revision, o.idem, "
 	    "o.created, o.attempts, o.next_at, r.doc FROM outbox o JOIN "
 	    "revisions r ON r.incident_id = o.incident_id AND r.revision = "
-	    "o.revision WHERE o.output = ?1 AND o.next_at <= ?2 AND o.id <= ?3 "
-	    "ORDER BY o.id",
+	    "o.revision WHERE o.id = ?1",
+	[SS_OB_NEWEST] = "SELECT max(id) FROM outbox WHERE output = ?1 AND "
+	    "incident_id = ?2 AND id <= ?3",
 	[SS_OB_OLDER] = "SELECT id, revision FROM outbox WHERE output = ?1 "
-	    "AND incident_id = ?2 AND id <= ?3 ORDER BY id DESC",
+	    "AND incident_id = ?2 AND id < ?3 ORDER BY id LIMIT 1024",
 	[SS_OB_DEL] = "DELETE FROM outbox WHERE id = ?1",
 	[SS_OB_RETRY] = "UPDATE outbox SET attempts = attempts + 1, next_at = "
 	    "?2, last_error = ?3 WHERE id = ?1",
@@ -160,7 +175,10 @@ static const char store_schema[] =
 	" AUTOINCREMENT, output TEXT NOT NULL, incident_id TEXT NOT NULL, "
 	" revision INTEGER NOT NULL, idem TEXT NOT NULL, created INTEGER, "
 	" attempts INTEGER, next_at INTEGER, last_error TEXT);"
-	"CREATE INDEX IF NOT EXISTS outbox_due ON outbox (output, next_at);"
+	"CREATE INDEX IF NOT EXISTS outbox_next ON outbox (output, next_at, "
+	" id);"
+	"CREATE INDEX IF NOT EXISTS outbox_inc ON outbox (output, "
+	" incident_id, id);"
 	"CREATE TABLE IF NOT EXISTS remote (output TEXT NOT NULL, "
 	" incident_id TEXT NOT NULL, revision INTEGER, remote_id TEXT, "
 	" first_rev INTEGER, first_at INTEGER, last_at INTEGER, "
@@ -168,7 +186,17 @@ static const char store_schema[] =
 	"CREATE TABLE IF NOT EXISTS changes (id INTEGER PRIMARY KEY "
 	" AUTOINCREMENT, incident_id TEXT, op TEXT, arg TEXT, resolution TEXT, "
 	" note TEXT, who TEXT, ts INTEGER, applied INTEGER, result TEXT);"
-	"INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', '1');";
+	"INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', '2');";
+
+/*
+ * Upgrades of an existing file, from version n-1 to n at index n, run in
+ * one transaction with the version bump.  Version 2: the outbox is picked
+ * by an index walk (outbox_next, outbox_inc, made by the schema above)
+ * instead of sorting every queued row; outbox_due is no longer used.
+ */
+static const char *const store_upgrade[STORE_SCHEMA + 1] = {
+	[2] = "DROP INDEX IF EXISTS outbox_due;",
+};
 
 struct store {
 	sqlite3		*db;
@@ -262,6 +290,66 @@ store_run(struct store *st, sqlite3_stmt *stmt, const char *what)
 	return 0;
 }
 
+/*
+ * Bring a file made by an older keibid to STORE_SCHEMA: the upgrades
+ * and the new version number commit together, so a crash leaves the old
+ * version whole and the upgrade runs again.  A file of a newer version
+ * is refused.  0, or -1 with *cause.
+ */
+static int
+store_migrate(struct store *st, char **cause)
+{
+	sqlite3_stmt	*stmt;
+	char		*err = NULL, num[16];
+	long long	 v = 0;
+	int		 i;
+
+	if (sqlite3_prepare_v2(st->db, "SELECT v FROM meta WHERE k = "
+	    "'schema'", -1, &stmt, NULL) != SQLITE_OK)
+		return store_fail(st->db, st->path, "schema", cause);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (v > STORE_SCHEMA) {
+		if (asprintf(cause, "%s: schema version %lld is newer than "
+		    "this keibid's (%d)", st->path, v, STORE_SCHEMA) == -1)
+			fatal("asprintf");
+		return -1;
+	}
+	if (v == STORE_SCHEMA)
+		return 0;
+	if (v < 1)
+		v = 1;
+	if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
+	    &err) != SQLITE_OK)
+		goto fail;
+	for (i = (int)v + 1; i <= STORE_SCHEMA; i++) {
+		if (store_upgrade[i] != NULL && sqlite3_exec(st->db,
+		    store_upgrade[i], NULL, NULL, &err) != SQLITE_OK)
+			goto fail;
+	}
+	snprintf(num, sizeof num, "%d", STORE_SCHEMA);
+	if (sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO meta (k, v) "
+	    "VALUES ('schema', ?1)", -1, &stmt, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(stmt, 1, num, -1, SQLITE_STATIC);
+	i = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (i != SQLITE_DONE ||
+	    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &err) != SQLITE_OK)
+		goto fail;
+	log_info("%s: schema upgraded from version %lld to %d", st->path, v,
+	    STORE_SCHEMA);
+	return 0;
+fail:
+	if (asprintf(cause, "%s: schema upgrade: %s", st->path,
+	    err != NULL ? err : sqlite3_errmsg(st->db)) == -1)
+		fatal("asprintf");
+	sqlite3_free(err);
+	sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 struct store *
 store_open(const char *dir, int flags, bool *busy, char **cause)
 {
@@ -319,7 +407,11 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 			goto fail;
 		}
 		chmod(st->path, 0640);
+		if (store_migrate(st, cause) != 0)
+			goto fail;
 	}
+	/* Sorts and temporary indexes, if a plan needs one, stay in memory. */
+	sqlite3_exec(st->db, "PRAGMA temp_store=MEMORY", NULL, NULL, NULL);
 	free(lock);
 	store_changed(st);
 	return st;
@@ -863,40 +955,96 @@ store_in(const char *s, char *const *v, size_t n)
 	return false;
 }
 
-/* Drop the pending rows of output/incident but the newest. */
+/*
+ * Coalesce: a newer revision of the incident is queued for output (row
+ * newest, committed), so the older pending rows before it are dropped
+ * and newest goes in their place.  The caller picked the oldest pending
+ * row of an incident none of whose rows is in flight, so nothing dropped
+ * here is being delivered; the drop joins the batch transaction, and a
+ * crash before it commits only sends the older revisions again.  A
+ * revision is dropped only while a newer one stays queued, so the
+ * receiver always ends with the newest record.  Bounded by 1024 rows per
+ * call (the rest go on the next pick).
+ */
 static void
 store_coalesce(struct store *st, const char *output, const char *incident_id,
-    int64_t max_id)
+    int64_t newest)
 {
 	sqlite3_stmt	*stmt;
-	int64_t		*ids = NULL, *revs = NULL;
-	size_t		 n = 0, i;
-	bool		 first = true;
+	int64_t		 ids[64], revs[64];
+	size_t		 n, i, total = 0;
 
-	if ((stmt = store_stmt(st, SS_OB_OLDER)) == NULL)
-		return;
+	do {
+		if ((stmt = store_stmt(st, SS_OB_OLDER)) == NULL)
+			return;
+		store_bind_text(stmt, 1, output);
+		store_bind_text(stmt, 2, incident_id);
+		sqlite3_bind_int64(stmt, 3, newest);
+		n = 0;
+		while (n < 64 && sqlite3_step(stmt) == SQLITE_ROW) {
+			ids[n] = sqlite3_column_int64(stmt, 0);
+			revs[n] = sqlite3_column_int64(stmt, 1);
+			n++;
+		}
+		sqlite3_reset(stmt);
+		for (i = 0; i < n; i++)
+			if (store_outbox_del(st, ids[i], incident_id,
+			    revs[i]) != 0)
+				return;
+		total += n;
+	} while (n == 64 && total < 1024);
+}
+
+/* The newest committed row of output/incident (at most max_id), or 0. */
+static int64_t
+store_outbox_newest(struct store *st, const char *output,
+    const char *incident_id, int64_t max_id)
+{
+	sqlite3_stmt	*stmt;
+	int64_t		 id = 0;
+
+	if ((stmt = store_stmt(st, SS_OB_NEWEST)) == NULL)
+		return 0;
 	store_bind_text(stmt, 1, output);
 	store_bind_text(stmt, 2, incident_id);
 	sqlite3_bind_int64(stmt, 3, max_id);
-	while (n < 1024 && sqlite3_step(stmt) == SQLITE_ROW) {
-		if (first) {
-			first = false;
-			continue;
-		}
-		if ((ids = reallocarray(ids, n + 1, sizeof *ids)) == NULL ||
-		    (revs = reallocarray(revs, n + 1, sizeof *revs)) == NULL)
-			fatal("reallocarray");
-		ids[n] = sqlite3_column_int64(stmt, 0);
-		revs[n] = sqlite3_column_int64(stmt, 1);
-		n++;
-	}
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		id = sqlite3_column_int64(stmt, 0);
 	sqlite3_reset(stmt);
-	for (i = 0; i < n; i++)
-		store_outbox_del(st, ids[i], incident_id, revs[i]);
-	free(ids);
-	free(revs);
+	return id;
 }
 
+/* Fill job from row id with its revision's record: 1, 0 gone, -1. */
+static int
+store_outbox_get(struct store *st, int64_t id, struct store_job *job)
+{
+	sqlite3_stmt	*stmt;
+	int		 rc, found = 0;
+
+	if ((stmt = store_stmt(st, SS_OB_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		job->id = sqlite3_column_int64(stmt, 0);
+		job->incident_id = store_col_text(stmt, 1);
+		job->revision = sqlite3_column_int64(stmt, 2);
+		job->idem = store_col_text(stmt, 3);
+		job->created = sqlite3_column_int64(stmt, 4);
+		job->attempts = sqlite3_column_int64(stmt, 5);
+		job->next_at = sqlite3_column_int64(stmt, 6);
+		job->doc = store_col_text(stmt, 7);
+		found = 1;
+	} else if (rc != SQLITE_DONE)
+		found = store_err(st, "outbox");
+	sqlite3_reset(stmt);
+	return found;
+}
+
+/*
+ * The pick walks outbox_next in (next_at, id) order and stops at the
+ * first row whose incident is not busy: at most nbusy + 1 rows are read,
+ * since only the oldest pending row of an incident qualifies.
+ */
 int
 store_outbox_next(struct store *st, const char *output, int64_t now,
     int64_t max_id, char *const *busy, size_t nbusy, bool coalesce,
@@ -904,6 +1052,8 @@ store_outbox_next(struct store *st, const char *output, int64_t now,
 {
 	sqlite3_stmt	*stmt;
 	const char	*inc;
+	char		*incident = NULL;
+	int64_t		 id = 0, newest;
 	int		 rc, found = 0;
 
 	memset(job, 0, sizeof *job);
@@ -916,14 +1066,9 @@ store_outbox_next(struct store *st, const char *output, int64_t now,
 		inc = (const char *)sqlite3_column_text(stmt, 1);
 		if (inc == NULL || store_in(inc, busy, nbusy))
 			continue;
-		job->id = sqlite3_column_int64(stmt, 0);
-		job->incident_id = store_col_text(stmt, 1);
-		job->revision = sqlite3_column_int64(stmt, 2);
-		job->idem = store_col_text(stmt, 3);
-		job->created = sqlite3_column_int64(stmt, 4);
-		job->attempts = sqlite3_column_int64(stmt, 5);
-		job->next_at = sqlite3_column_int64(stmt, 6);
-		job->doc = store_col_text(stmt, 7);
+		id = sqlite3_column_int64(stmt, 0);
+		if ((incident = strdup(inc)) == NULL)
+			fatal("strdup");
 		found = 1;
 		break;
 	}
@@ -932,22 +1077,63 @@ store_outbox_next(struct store *st, const char *output, int64_t now,
 	sqlite3_reset(stmt);
 	if (found != 1)
 		return found;
-	if ((job->output = strdup(output)) == NULL)
-		fatal("strdup");
 	/*
-	 * Receivers want the latest record, in order: a newer revision
-	 * already queued replaces this one and everything older.
+	 * Receivers want the latest record: a newer revision already
+	 * queued replaces this one and everything older.
 	 */
 	if (coalesce) {
-		store_coalesce(st, output, job->incident_id, max_id);
-		/* The newest row for the incident: fetch it again. */
-		store_job_clear(job);
-		return store_outbox_next(st, output, now, max_id, busy, nbusy,
-		    false, job);
+		newest = store_outbox_newest(st, output, incident, max_id);
+		if (newest > id) {
+			store_coalesce(st, output, incident, newest);
+			id = newest;
+		}
 	}
+	free(incident);
+	if ((found = store_outbox_get(st, id, job)) != 1) {
+		store_job_clear(job);
+		return found;
+	}
+	if ((job->output = strdup(output)) == NULL)
+		fatal("strdup");
 	store_remote(st, output, job->incident_id, &job->first_rev,
 	    &job->remote_id);
 	return 1;
+}
+
+int
+store_outbox_plan(struct store *st, char **detail)
+{
+	static const enum store_stmt which[] = { SS_OB_NEXT, SS_OB_GET,
+	    SS_OB_NEWEST, SS_OB_OLDER };
+	sqlite3_stmt	*stmt;
+	const char	*d;
+	char		*sql;
+	size_t		 i;
+	int		 n = 0;
+
+	*detail = NULL;
+	for (i = 0; i < sizeof which / sizeof which[0]; i++) {
+		if (asprintf(&sql, "EXPLAIN QUERY PLAN %s",
+		    store_sql[which[i]]) == -1)
+			fatal("asprintf");
+		if (sqlite3_prepare_v2(st->db, sql, -1, &stmt,
+		    NULL) != SQLITE_OK) {
+			free(sql);
+			return store_err(st, "explain");
+		}
+		free(sql);
+		while (sqlite3_step(stmt) == SQLITE_ROW) {
+			d = (const char *)sqlite3_column_text(stmt, 3);
+			if (d == NULL || (strstr(d, "TEMP B-TREE") == NULL &&
+			    strncmp(d, "SCAN ", 5) != 0))
+				continue;
+			n++;
+			if (*detail == NULL && (*detail = strdup(d)) == NULL)
+				fatal("strdup");
+		}
+		sqlite3_finalize(stmt);
+	}
+	return n;
 }
 
 void

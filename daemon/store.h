@@ -174,6 +174,12 @@ int64_t		 store_outbox_max(struct store *);
 int		 store_outbox_next(struct store *, const char *output,
 		    int64_t now, int64_t max_id, char *const *busy,
 		    size_t nbusy, bool coalesce, struct store_job *);
+/*
+ * Check that picking jobs walks indexes: how many steps of the outbox
+ * statements' query plans sort into a temporary B-tree or scan a whole
+ * table (0 is right), the first one in *detail (malloc'd); -1 on error.
+ */
+int		 store_outbox_plan(struct store *, char **detail);
 void		 store_job_clear(struct store_job *);
 /* The job was delivered: remember the remote id, drop the row. */
 int		 store_job_done(struct store *, const struct store_job *,

@@ -1,11 +1,14 @@
 /*
  * cmd_incidents.c: the CSIRT's incident commands.  incidents lists them,
- * show prints one, and ack, set-status, close and note change one: the
- * change is left in the store's changes table with the Unix user running
- * keibictl as its author; when no keibid owns the store, keibictl applies
- * it itself through the incident manager (the same code the daemon runs),
- * otherwise it waits for keibid to apply it.  Revisions wait in the
- * outbox until keibid delivers them.
+ * show prints one, and ack, set-status, close and note change one.  A
+ * change goes to the running keibid over its control socket, which applies
+ * it at once and names as its author the Unix user the kernel reports for
+ * the socket's peer.  When no keibid answers there, the change is left in
+ * the store's changes table with the Unix user running keibictl (getuid)
+ * as its author, and the output says so; if no keibid owns the store,
+ * keibictl applies it itself through the incident manager (the same code
+ * the daemon runs), otherwise it waits for keibid to apply it.  Revisions
+ * wait in the outbox until keibid delivers them.
  *
  * These commands must never print a byte of a record unescaped, and
  * never write the store while keibid owns it.
@@ -27,6 +30,7 @@
 #include "incident.h"
 #include "incidents.h"
 #include "keibictl.h"
+#include "live.h"
 #include "log.h"
 #include "store.h"
 
@@ -350,8 +354,57 @@ ctl_who(void)
 }
 
 /*
- * Leave a change and see it applied: by this process if no keibid owns
- * the store, else by keibid.  Returns the exit status.
+ * Hand a change to the running keibid over its control socket, which
+ * names the author from the socket's peer credentials.  LIVE_OK (done,
+ * printed), LIVE_NONE (no daemon listens) or LIVE_ERROR (printed).
+ */
+static int
+ctl_change_live(const char *id, const char *op, const char *status,
+    const char *resolution, const char *note)
+{
+	json_t		*req, *res = NULL;
+	const char	*cmd, *by, *st;
+	char		*cause = NULL, e[512], b[128], t[128];
+	int		 rc;
+
+	if (strcmp(op, "note") == 0)
+		cmd = "note";
+	else if (strcmp(status, "acknowledged") == 0)
+		cmd = "ack";
+	else if (strcmp(status, "closed") == 0)
+		cmd = "close";
+	else
+		cmd = "set_status";
+	req = json_pack("{s:s, s:s}", "cmd", cmd, "id", id);
+	if (strcmp(cmd, "set_status") == 0)
+		json_object_set_new(req, "status", json_string(status));
+	if (resolution != NULL)
+		json_object_set_new(req, "resolution", json_string(resolution));
+	if (note != NULL)
+		json_object_set_new(req, "text", json_string(note));
+	rc = live_request(req, &res, &cause);
+	json_decref(req);
+	if (rc == LIVE_OK) {
+		by = json_string_value(json_object_get(res, "by"));
+		st = json_string_value(json_object_get(res, "status"));
+		printf("%s: %s%s%s by %s\n", id, op, strcmp(op, "note") == 0 ?
+		    "" : " ", strcmp(op, "note") == 0 ? "" :
+		    ctl_term(st != NULL ? st : status, t, sizeof t),
+		    ctl_term(by != NULL ? by : "?", b, sizeof b));
+	} else if (rc == LIVE_ERROR)
+		fprintf(stderr, "keibictl: %s: %s\n", id,
+		    ctl_term(cause != NULL ? cause : "failed", e, sizeof e));
+	if (res != NULL)
+		json_decref(res);
+	free(cause);
+	return rc;
+}
+
+/*
+ * Change an incident: through the running keibid when one answers on the
+ * control socket, else by leaving the change in the store, applied by
+ * this process if no keibid owns the store, else by keibid.  Returns the
+ * exit status.
  */
 static int
 ctl_change(const char *id, const char *op, const char *status,
@@ -369,6 +422,14 @@ ctl_change(const char *id, const char *op, const char *status,
 	bool			 busy;
 
 	conf = ctl_need_config();
+	switch (ctl_change_live(id, op, status, resolution, note)) {
+	case LIVE_OK:
+		config_free(conf);
+		return 0;
+	case LIVE_ERROR:
+		config_free(conf);
+		return 1;
+	}
 	st = ctl_store(conf, true);
 	memset(&sc, 0, sizeof sc);
 	sc.incident_id = (char *)id;
@@ -427,6 +488,13 @@ ctl_change(const char *id, const char *op, const char *status,
 		printf("%s: %s%s%s by %s\n", id, op, status != NULL ? " " : "",
 		    status != NULL ? status : "", sc.who);
 		rc = 0;
+	}
+	if (result == NULL || strcmp(result, "ok") == 0) {
+		/* The author is who ran keibictl: no socket vouched for it. */
+		fprintf(stderr, "keibictl: no keibid answered on %s; the "
+		    "change was left in the incident store as %s, the Unix "
+		    "user running keibictl (uid %u)\n", live_socket(), sc.who,
+		    (unsigned int)getuid());
 	} else {
 		char	e[512];
 

@@ -31,6 +31,7 @@
 #include "keibictl.h"
 #include "log.h"
 #include "manifest.h"
+#include "progress.h"
 
 #define VERIFY_SHOW	20		/* problems printed */
 
@@ -48,6 +49,9 @@ struct verify {
 	uint64_t	 gaps;
 	uint64_t	 deleted;
 	uint64_t	 raw;
+	uint64_t	 total;		/* raw bytes of every segment entry */
+	uint64_t	 done;		/* of those, looked at */
+	struct progress	*pg;		/* a bar on a terminal, or NULL */
 	char		 head[65];
 };
 
@@ -126,6 +130,17 @@ verify_entry_index(struct verify *v, const json_t *o)
 	free(path);
 }
 
+/* Raw bytes a segment entry claims (0 if it makes no sense). */
+static uint64_t
+verify_entry_bytes(const json_t *o)
+{
+	json_int_t	start, end;
+
+	start = json_integer_value(json_object_get(o, "offset_start"));
+	end = json_integer_value(json_object_get(o, "offset_end"));
+	return start >= 0 && end >= start ? (uint64_t)(end - start) : 0;
+}
+
 /* Check one segment entry (number idx). */
 static void
 verify_entry_segment(struct verify *v, uint64_t idx, const json_t *o)
@@ -142,6 +157,8 @@ verify_entry_segment(struct verify *v, uint64_t idx, const json_t *o)
 	json_t		*next;
 
 	v->segments++;
+	v->done += verify_entry_bytes(o);
+	progress_update(v->pg, v->done);
 	start = (uint64_t)json_integer_value(json_object_get(o, "offset_start"));
 	end = (uint64_t)json_integer_value(json_object_get(o, "offset_end"));
 	if (file == NULL || sgz == NULL || sraw == NULL || end < start ||
@@ -246,7 +263,10 @@ verify_entry_gap(struct verify *v, uint64_t idx, const json_t *o,
 	    verify_esc(json_string_value(json_object_get(o, "reason"))));
 }
 
-/* Pass 1: the deleted files, so pass 2 knows what may be missing. */
+/*
+ * Pass 1: the deleted files, so pass 2 knows what may be missing, and the
+ * bytes pass 2 will hash, for the progress bar.
+ */
 static void
 verify_collect_deleted(struct verify *v, FILE *f)
 {
@@ -263,6 +283,8 @@ verify_collect_deleted(struct verify *v, FILE *f)
 		file = json_string_value(json_object_get(o, "file"));
 		if (type != NULL && file != NULL && strcmp(type, "deleted") == 0)
 			json_object_set_new(v->gone, file, json_true());
+		if (type != NULL && strcmp(type, "segment") == 0)
+			v->total += verify_entry_bytes(o);
 		json_decref(o);
 	}
 	free(line);
@@ -331,8 +353,12 @@ verify_manifest(struct verify *v)
 	free(path);
 	verify_collect_deleted(v, f);
 	fclose(f);
+	/* The bar counts a segment's bytes before they are hashed. */
+	v->pg = progress_start("verify", v->total, 1);
 	if (manifest_walk(v->dir, verify_line, v, v->head) != 0)
 		verify_problem(v, "%s: %s", EVIDENCE_MANIFEST, strerror(errno));
+	progress_end(v->pg);
+	v->pg = NULL;
 }
 
 /* SHA256SUMS must list exactly the live segments with their hashes. */

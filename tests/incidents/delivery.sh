@@ -178,8 +178,15 @@ check "refused revisions went to the dead-letter file" 1 \
 check "nothing of the refusing output waits" 0 \
     "$(grep -c '"output":"hook"' "$tmp/state/deadletter.jsonl")"
 
-# Mail: threaded, one header per line, no injected header.
+# Mail: threaded, one header per line, no injected header.  Queued
+# revisions of one incident are coalesced (each mail carries the whole
+# record), so the drained outbox may have sent one mail per incident; an
+# update that comes after that mail was sent is a reply to it.
+nm0=$(ls "$tmp"/smtp/mail-* 2>/dev/null | wc -l)
+printf '1795225000.000    706 10.1.2.77 TCP_MISS/403 1577 GET http://shop.example.com/item.php?id=2%%20UNION%%20ALL%%20SELECT%%20NULL-- - HIER_DIRECT/203.0.113.80 text/html\n' >>"$tmp/proxy-access.log"
+"$keibid" -q -c "$tmp/keibi.yml" --once >"$tmp/once.out" 2>>"$tmp/once.err"
 nm=$(ls "$tmp"/smtp/mail-* 2>/dev/null | wc -l)
+check "the update was mailed" 1 "$([ "$nm" -gt "$nm0" ] && echo 1 || echo 0)"
 check "mail was delivered after 421 and 451" 1 "$([ "$nm" -ge "$ref_n" ] && echo 1 || echo 0)"
 check "no injected Bcc header" 0 "$(cat "$tmp"/smtp/mail-* | grep -ci '^bcc:')"
 check "every mail has a Message-ID of its revision" "$nm" \

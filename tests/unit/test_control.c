@@ -102,10 +102,11 @@ test_refusals(void **state)
 	    "'text' must be 1 to 4096 bytes without control characters");
 	parse_bad("{\"cmd\":\"set_status\",\"id\":\"KB-1\","
 	    "\"status\":\"closed\"}", "'status' must be acknowledged, "
-	    "in_progress, contained or resolved (close needs a resolution)");
+	    "in_progress, contained, resolved or merged (close needs a "
+	    "resolution)");
 	parse_bad("{\"cmd\":\"close\",\"id\":\"KB-1\",\"resolution\":\"x\"}",
-	    "'resolution' must be true_positive, false_positive, benign or "
-	    "duplicate");
+	    "'resolution' must be true_positive, false_positive, benign, "
+	    "duplicate or indeterminate");
 	parse_bad("{\"cmd\":\"status\",\"cmd\":\"status\"}",
 	    "not JSON: duplicate object key near '\"cmd\"'");
 

@@ -133,6 +133,9 @@ teardown(void **state)
 	return 0;
 }
 
+/* The event.reason the next alert() carries, or NULL. */
+static const char	*next_reason;
+
 /* One alert: src -> dst at ts, with a line that names them. */
 static int
 alert(struct fx *f, struct rule *r, const char *src, const char *dst,
@@ -161,6 +164,10 @@ alert(struct fx *f, struct rule *r, const char *src, const char *dst,
 	}
 	if (user != NULL)
 		record_set(&rec, RF_USER_NAME, user, strlen(user));
+	if (next_reason != NULL)
+		record_set(&rec, RF_EVENT_REASON, next_reason,
+		    strlen(next_reason));
+	next_reason = NULL;
 	record_finish(&rec, &f->conf->internal);
 	rc = incident_alert(f->im, r, &rec, NULL);
 	return rc;
@@ -365,6 +372,56 @@ test_throttle(void **state)
 	free(id);
 	rmrule(r);
 	rmrule(r2);
+}
+
+/* Events behind alerts of each kind of rule; titles count in English. */
+static void
+test_counters(void **state)
+{
+	struct fx	*f = *state;
+	struct rule	*m = mkrule("KB-T-1", "outbound_attack", "high");
+	struct rule	*c = mkrule("KB-T-2", "outbound_attack", "high");
+	struct rule	*d = mkrule("KB-T-3", "outbound_attack", "high");
+	char		*id;
+	json_t		*o;
+
+	c->kind = RK_COUNT;
+	c->corr.threshold = 20;
+	d->kind = RK_DETECTOR;
+	fx_open(f, "incidents: {throttle: 0s}\n");
+	alert(f, m, "10.1.2.3", "198.51.100.1", T0, NULL);
+	id = nth(f, 1);
+	o = doc(f, id);
+	assert_int_equal(jint(o, "alert_count"), 1);
+	assert_int_equal(jint(json_object_get(o, "counters"), "events"), 1);
+	assert_non_null(strstr(jstr(o, "title"), "(1 alert, 1 target)"));
+	assert_non_null(strstr(jstr(o, "summary"), "raised 1 alert of "));
+	assert_non_null(strstr(jstr(o, "summary"), "(rule KB-T-1)"));
+	assert_non_null(strstr(jstr(o, "summary"), "towards 1 remote "
+	    "address or domain: "));
+	json_decref(o);
+
+	/* A count correlation stands for its threshold of events. */
+	alert(f, c, "10.1.2.3", "198.51.100.2", T0 + MIN, NULL);
+	/* A detector says how many in its reason: "9 of 14 first ...". */
+	next_reason = "outbound scan: threshold random walk: 9 of 14 first "
+	    "contacts failed (likelihood ratio 120)";
+	alert(f, d, "10.1.2.3", "198.51.100.3", T0 + 2 * MIN, NULL);
+	/* One with no count in it is one event. */
+	next_reason = "odd";
+	alert(f, d, "10.1.2.3", "198.51.100.3", T0 + 3 * MIN, NULL);
+	o = doc(f, id);
+	assert_int_equal(jint(o, "alert_count"), 4);
+	assert_int_equal(jint(json_object_get(o, "counters"), "events"),
+	    1 + 20 + 14 + 1);
+	assert_non_null(strstr(jstr(o, "title"), "(4 alerts, 3 targets)"));
+	assert_non_null(strstr(jstr(o, "summary"), "raised 4 alerts of "));
+	assert_non_null(strstr(jstr(o, "summary"), "(rules KB-T-1, "));
+	json_decref(o);
+	free(id);
+	rmrule(m);
+	rmrule(c);
+	rmrule(d);
 }
 
 static void
@@ -708,6 +765,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_throttle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_counters, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_occurrence, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
