@@ -8,16 +8,22 @@
  *         skew and MAD of the intervals), size (the same on the bytes),
  *         duration (coverage and the longest run of busy hours) and
  *         histogram (CV and bimodal fit of the hourly counts); without
- *         byte counts (plain firewall lines) the other three weigh 1/3
- *         each, as RITA does for proxy beacons, so nothing is penalised
- *         for a term the logs cannot give;
- *   span  the same timing and size terms judged on the pair's own active
- *         span, once that span is long enough (span_min, default 30m) and
- *         holds enough connections (span_connections, default 10): an
- *         implant calling every minute for two hours is a beacon even
- *         though it never fills a day's histogram.
- * The pair's score is the higher one; at or over the threshold it alerts
- * once.  Pairs seen 86400 times in the window are strobes.  The table is
+ *         byte counts (plain firewall lines) timing weighs 1/2 in place
+ *         of the size term, so nothing is penalised for a term the logs
+ *         cannot give and nothing is lifted by its absence either;
+ *   span  the pair's own active span, once that span is long enough
+ *         (span_min, default 30m) and holds enough connections
+ *         (span_connections, default 10): 1 - MAD/median of the
+ *         intervals, with the ratio scaled up by 30/n below 30 intervals
+ *         so that a few random (Poisson) arrivals never look regular,
+ *         and 0 for bursts (the intervals times their median cover less
+ *         than half the time they span); steady sizes may lower it, never raise it.  An implant calling
+ *         every minute for two hours is a beacon even though it never
+ *         fills a day's histogram.
+ * The pair's score is the higher one, but no more than the dispersion
+ * score (the span's timing) when that is under 0.7: intervals as
+ * dispersed as random arrivals are no beacon, whatever the other terms
+ * say.  At or over the threshold a pair alerts once.  Pairs seen 86400 times in the window are strobes.  The table is
  * capped (max_pairs); when full, the least suspicious of the oldest pairs
  * is evicted, and counted.
  */
@@ -37,6 +43,7 @@ struct beacon_score {
 	double	dur;
 	double	day;
 	double	span;		/* valid if span_ok */
+	double	disp;		/* beacon_span_ts_score of the intervals */
 	double	score;
 	double	median;		/* median interval, seconds */
 	bool	has_ds;
@@ -46,6 +53,12 @@ struct beacon_score {
 /* RITA v5 sub-scores, exposed for tests.  Inputs need not be sorted. */
 double	beacon_ts_score(const double *intervals, size_t n);
 double	beacon_ds_score(const double *sizes, size_t n);
+/*
+ * The timing score of the active span: 1 - MAD/median of the intervals,
+ * the ratio scaled up when fewer than 30 intervals are given; 0 when the
+ * intervals are bursts (count times median under half their sum).
+ */
+double	beacon_span_ts_score(const double *intervals, size_t n);
 double	beacon_hist_score(const uint32_t bins[24]);
 double	beacon_dur_score(const uint32_t bins[24], int64_t first_s,
 	    int64_t last_s, int64_t window_s);

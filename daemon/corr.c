@@ -202,6 +202,21 @@ corr_state(struct rule *r)
 	if (cap < 1)
 		cap = 1;
 	ktab_init(&cs->t, psize, cap);
+	/*
+	 * A new group zeroes its header only: the timestamps beyond h.n are
+	 * never read, and dset_init() clears a set's slots itself (zeroing
+	 * the whole payload twice cost more than the lookup).
+	 */
+	switch (r->kind) {
+	case RK_COUNT:
+		cs->t.zero = sizeof(struct corr_count);
+		break;
+	case RK_DISTINCT:
+		cs->t.zero = sizeof(struct corr_distinct);
+		break;
+	default:
+		break;
+	}
 	r->state = cs;
 	return cs;
 }
@@ -355,6 +370,8 @@ corr_feed(struct ruleset *rs, struct rule *r, struct rule *input,
 	if (r->kind == RK_DISTINCT && !record_has(rec, r->corr.field))
 		return;
 	cs = corr_state(r);
+	/* The bucket loads while expiry looks at other groups. */
+	ktab_prefetch(&cs->t, key);
 	corr_expire(rs, r, cs);
 	h = ktab_get(&cs->t, key, &isnew);
 	if (isnew) {

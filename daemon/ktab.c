@@ -64,6 +64,7 @@ ktab_init(struct ktab *t, size_t psize, size_t cap)
 	if (cap > (size_t)UINT32_MAX - KTAB_CHUNK)
 		cap = (size_t)UINT32_MAX - KTAB_CHUNK;
 	t->cap = cap;
+	t->zero = t->esize - KTAB_HDR;
 	while (nb < cap && nb < ((size_t)1 << 30))
 		nb <<= 1;
 	t->nbuckets = nb;
@@ -140,7 +141,8 @@ ktab_evict(struct ktab *t)
 	for (seen = 0; seen < KTAB_SCAN * 2 || (n == 0 && first == NULL);
 	    seen++) {
 		h = ktab_at(t, t->hand);
-		t->hand = (uint32_t)((t->hand + 1) % t->used);
+		if (++t->hand >= t->used)
+			t->hand = 0;
 		if (h->self == KTAB_NONE)
 			continue;
 		if (first == NULL)
@@ -209,7 +211,7 @@ ktab_get(struct ktab *t, uint64_t key, bool *isnew)
 		}
 	}
 	h = ktab_alloc(t);
-	memset(ktab_payload(h), 0, t->esize - KTAB_HDR);
+	memset(ktab_payload(h), 0, t->zero);
 	h->key = key;
 	h->touched = 1;
 	b = ktab_bucket(t, key);
@@ -226,6 +228,26 @@ ktab_key(const void *payload)
 	return ktab_hdr(payload)->key;
 }
 
+uint32_t
+ktab_index(const void *payload)
+{
+	return ktab_hdr(payload)->self;
+}
+
+void *
+ktab_at_index(struct ktab *t, uint32_t idx, uint64_t key)
+{
+	struct ktab_hdr	*h;
+
+	if (idx >= t->used)
+		return NULL;
+	h = ktab_at(t, idx);
+	if (h->self != idx || h->key != key)
+		return NULL;
+	h->touched = 1;
+	return ktab_payload(h);
+}
+
 void *
 ktab_sweep(struct ktab *t)
 {
@@ -235,8 +257,9 @@ ktab_sweep(struct ktab *t)
 	if (t->n == 0)
 		return NULL;
 	for (i = 0; i < KTAB_SWEEP; i++) {
-		h = ktab_at(t, t->sweep);
-		t->sweep = (uint32_t)((t->sweep + 1) % t->used);
+		if (t->sweep >= t->used)
+			t->sweep = 0;
+		h = ktab_at(t, t->sweep++);
 		if (h->self != KTAB_NONE)
 			return ktab_payload(h);
 	}

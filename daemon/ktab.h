@@ -28,12 +28,17 @@ struct ktab {
 	uint32_t	 hand;		/* eviction clock hand */
 	uint32_t	 sweep;		/* expiry hand */
 	uint64_t	 evicted;
+	size_t		 zero;		/* payload bytes zeroed by ktab_get */
 	/* Pick a victim among n untouched payloads (NULL: the first). */
 	size_t		 (*victim)(void *const *oldest, size_t n, void *ctx);
 	void		*ctx;
 };
 
-/* Set up a table of payloads of size psize, at most cap of them. */
+/*
+ * Set up a table of payloads of size psize, at most cap of them.  A new
+ * payload is zeroed whole; an owner that initialises the rest itself may
+ * lower t->zero to the prefix it relies on being zero.
+ */
 void	 ktab_init(struct ktab *, size_t psize, size_t cap);
 /* Free every entry; the table may be set up again. */
 void	 ktab_free(struct ktab *);
@@ -44,6 +49,25 @@ void	*ktab_find(struct ktab *, uint64_t key);
  * it touched.  *isnew says whether it was made.
  */
 void	*ktab_get(struct ktab *, uint64_t key, bool *isnew);
+/*
+ * Start loading the bucket of key into the cache, so that a ktab_get() a
+ * little later does not wait on memory.
+ */
+static inline void
+ktab_prefetch(const struct ktab *t, uint64_t key)
+{
+	if (t->buckets != NULL)
+		__builtin_prefetch(&t->buckets[(key ^ (key >> 29)) &
+		    (t->nbuckets - 1)]);
+}
+/* The index of a payload, stable while it is in the table. */
+uint32_t ktab_index(const void *payload);
+/*
+ * The payload at index idx if it is in use under key (touched, as by
+ * ktab_get), else NULL: a lookup without the bucket walk for owners that
+ * remember where an entry lives.
+ */
+void	*ktab_at_index(struct ktab *, uint32_t idx, uint64_t key);
 /* Remove the entry of a payload. */
 void	 ktab_del(struct ktab *, void *payload);
 /* The key of a payload. */

@@ -177,24 +177,48 @@ rule_mix(uint64_t a, uint64_t b)
 	return (uint64_t)r ^ (uint64_t)(r >> 64);
 }
 
+/* Four bytes at p, unaligned. */
+static inline uint64_t
+rule_r4(const unsigned char *p)
+{
+	uint32_t	v;
+
+	memcpy(&v, p, 4);
+	return v;
+}
+
+/*
+ * wyhash's shape: 16 bytes per multiply, and a tail of 1 to 16 bytes read
+ * with fixed-size loads that may overlap (a variable-length memcpy costs
+ * a call), so an address (16 bytes) or a domain takes two multiplies.
+ * Values are for in-memory tables only; nothing stores them.
+ */
 uint64_t
 rule_hash(uint64_t seed, const void *p, size_t len)
 {
 	const unsigned char	*s = p;
-	uint64_t		 h = seed ^ 0x9e3779b97f4a7c15ULL, w;
-	size_t			 n = len;
+	uint64_t		 h = seed ^ 0x9e3779b97f4a7c15ULL, a, b;
+	size_t			 n = len, q;
 
-	while (n >= 8) {
-		memcpy(&w, s, 8);
-		h = rule_mix(h ^ w, 0xbf58476d1ce4e5b9ULL);
-		s += 8;
-		n -= 8;
+	while (n > 16) {
+		memcpy(&a, s, 8);
+		memcpy(&b, s + 8, 8);
+		h = rule_mix(a ^ h ^ 0xa0761d6478bd642fULL, b ^ h);
+		s += 16;
+		n -= 16;
 	}
-	w = 0;
-	if (n > 0)
-		memcpy(&w, s, n);
-	h = rule_mix(h ^ w ^ ((uint64_t)len << 56), 0x94d049bb133111ebULL);
-	return rule_mix(h, 0x2545f4914f6cdd1dULL);
+	if (n >= 4) {
+		q = (n >> 3) << 2;
+		a = rule_r4(s) << 32 | rule_r4(s + q);
+		b = rule_r4(s + n - 4) << 32 | rule_r4(s + n - 4 - q);
+	} else if (n > 0) {
+		a = (uint64_t)s[0] << 16 | (uint64_t)s[n >> 1] << 8 | s[n - 1];
+		b = 0;
+	} else
+		a = b = 0;
+	h = rule_mix(a ^ h ^ 0xbf58476d1ce4e5b9ULL, b ^ h);
+	return rule_mix(h ^ ((uint64_t)len | (uint64_t)len << 56) ^
+	    0x94d049bb133111ebULL, 0x2545f4914f6cdd1dULL);
 }
 
 int64_t

@@ -156,9 +156,14 @@ static int
 ctl_test_alert(void *arg, struct rule *r, const struct record *rec)
 {
 	struct ctl_test	*ct = arg;
-	struct span	 reason = record_get(rec, RF_EVENT_REASON);
-	struct span	 src = record_get(rec, RF_SOURCE_IP);
+	struct span	 reason = SPAN_NULL, src = SPAN_NULL;
 	char		 esc[768], tbuf[64], sesc[64];
+
+	/* Unset fields hold stale spans: only record_has() says what is set. */
+	if (record_has(rec, RF_EVENT_REASON))
+		reason = record_get(rec, RF_EVENT_REASON);
+	if (record_has(rec, RF_SOURCE_IP))
+		src = record_get(rec, RF_SOURCE_IP);
 
 	ct->alerts++;
 	tbuf[0] = '\0';

@@ -49,11 +49,27 @@ bench_wall(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Alert callback of --detect: count. */
+/*
+ * Alert callback of --detect: count; with BENCH_ALERTS set in the
+ * environment, also print each alert's rule, source and reason (to judge
+ * false positives on the corpus; not timed then).
+ */
 static int
 bench_alert(void *arg, struct rule *r, const struct record *rec)
 {
+	static int	show = -1;
+	struct span	src, why;
+
 	(*(uint64_t *)arg)++;
+	if (show == -1)
+		show = getenv("BENCH_ALERTS") != NULL;
+	if (show) {
+		src = record_get(rec, RF_SOURCE_IP);
+		why = record_get(rec, RF_EVENT_REASON);
+		fprintf(stderr, "%s\t%.*s\t%.*s\n", r->id, (int)src.len,
+		    src.p != NULL ? src.p : "", (int)why.len,
+		    why.p != NULL ? why.p : "");
+	}
 	return 0;
 }
 

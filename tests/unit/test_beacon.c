@@ -5,7 +5,8 @@
  * consistency), then the detector: a jittered 60 s beacon alerts on its
  * active span, random traffic does not, firewall lines without sizes are
  * scored without the size term, strobes, the end-of-input judgement, and
- * the memory bound that keeps the most suspicious pairs.
+ * the memory bound that keeps the most suspicious pairs; seeded random
+ * (exponential) arrivals and bursts stay silent, a jittered timer alerts.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -308,6 +309,116 @@ test_beacon_memory(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * Random arrivals are no beacon: 300 clients, each calling its own
+ * destination 12 to 40 times with exponential gaps (mean 40 minutes),
+ * through the proxy with steady sizes and through the firewall without
+ * sizes.  Under the old span score (skew and MAD averaged, sizes averaged
+ * in) a few of them scored 0.82 to 0.88 and alerted.
+ */
+static void
+test_beacon_random_silent(void **state)
+{
+	struct ruleset	*rs = load_beacon("100000");
+	struct tu_alerts a;
+	char		 src[32], dom[64], ip[32];
+	int64_t		 t;
+	int		 c, i, n;
+
+	rnd = 0x9e3779b97f4a7c15ULL;
+	memset(&a, 0, sizeof a);
+	for (c = 0; c < 300; c++) {
+		snprintf(src, sizeof src, "10.1.%d.%d", 10 + c / 200,
+		    1 + c % 200);
+		snprintf(dom, sizeof dom, "site%d.example.com", c);
+		snprintf(ip, sizeof ip, "198.51.100.%d", 1 + c % 250);
+		n = 12 + (int)(rand32() % 29);
+		t = 1795219200;
+		for (i = 0; i < n; i++) {
+			t += expo(2400);
+			px(rs, &a, src, dom, t, 1200);
+		}
+		t = 1795219200;
+		for (i = 0; i < n; i++) {
+			t += expo(2400);
+			tu_fw(rs, &a, src, ip, "443", "accept", t);
+		}
+	}
+	detect_flush(rs, tu_alert_cb, &a);
+	for (i = 0; i < (int)a.n; i++)
+		print_message("unexpected: %s %s %s\n", a.id[i], a.src[i],
+		    a.reason[i]);
+	assert_int_equal(a.n, 0);
+	ruleset_free(rs);
+}
+
+/* A 60 s timer with +-10 % jitter alerts, with sizes or without. */
+static void
+test_beacon_jitter_alerts(void **state)
+{
+	struct ruleset	*rs = load_beacon("1000");
+	struct tu_alerts a;
+	int64_t		 t = 1795219200, u = 1795219200;
+	int		 i;
+
+	rnd = 0x2545f4914f6cdd1dULL;
+	memset(&a, 0, sizeof a);
+	for (i = 0; i < 40; i++) {
+		t += 54 + rand32() % 13;
+		tu_fw(rs, &a, "10.1.4.20", "198.51.100.66", "8443", "accept", t);
+		u += 54 + rand32() % 13;
+		px(rs, &a, "10.1.4.21", "c2.example.net", u,
+		    3000 + rand32() % 2000);
+	}
+	detect_flush(rs, tu_alert_cb, &a);
+	assert_int_equal(tu_count(&a, "BF"), 1);
+	assert_int_equal(tu_count(&a, "BP"), 1);
+	ruleset_free(rs);
+}
+
+/* Bursts at a tool's fixed pace, an hour apart, are no beacon. */
+static void
+test_beacon_bursts_silent(void **state)
+{
+	struct ruleset	*rs = load_beacon("1000");
+	struct tu_alerts a;
+	int		 b, i;
+
+	memset(&a, 0, sizeof a);
+	for (b = 0; b < 2; b++)
+		for (i = 0; i < 15; i++)
+			px(rs, &a, "10.1.2.251", "shop.example.com",
+			    1795219200 + b * 3600 + i * 7, 1500);
+	detect_flush(rs, tu_alert_cb, &a);
+	assert_int_equal(a.n, 0);
+	ruleset_free(rs);
+}
+
+/* The span score by hand: 1 - MAD/median, scaled below 30 intervals. */
+static void
+test_span_score(void **state)
+{
+	double	full[30], few[10], burst[10];
+	int	i;
+
+	/* 30 intervals, 15 of 54 s and 15 of 66 s: median 60, MAD 6. */
+	for (i = 0; i < 30; i++)
+		full[i] = i % 2 ? 54 : 66;
+	assert_true(fabs(beacon_span_ts_score(full, 30) - 0.9) < EPS);
+	/* The same ratio from 10 intervals counts three times: 1 - 0.3. */
+	for (i = 0; i < 10; i++)
+		few[i] = i % 2 ? 54 : 66;
+	assert_true(fabs(beacon_span_ts_score(few, 10) - 0.7) < EPS);
+	/* Perfectly regular: 1 however few. */
+	for (i = 0; i < 10; i++)
+		few[i] = 300;
+	assert_true(fabs(beacon_span_ts_score(few, 10) - 1) < EPS);
+	/* Nine gaps of 7 s and one of 3500 s: a burst, not a timer. */
+	for (i = 0; i < 10; i++)
+		burst[i] = i == 9 ? 3500 : 7;
+	assert_true(beacon_span_ts_score(burst, 10) == 0);
+}
+
 int
 main(void)
 {
@@ -321,6 +432,10 @@ main(void)
 		cmocka_unit_test(test_beacon_flush),
 		cmocka_unit_test(test_beacon_strobe),
 		cmocka_unit_test(test_beacon_memory),
+		cmocka_unit_test(test_beacon_random_silent),
+		cmocka_unit_test(test_beacon_jitter_alerts),
+		cmocka_unit_test(test_beacon_bursts_silent),
+		cmocka_unit_test(test_span_score),
 	};
 
 	log_init("test_beacon", LOG_LVL_ERR);
