@@ -3,10 +3,21 @@
  * small scanners over the raw bytes at once, each keeping only the token
  * it is in: ASCII words (not those of digits alone: ports, counters and
  * times are most of a log's distinct words), dotted names, dotted-quad
- * IPv4 and colon runs that may be IPv6.  Keys are hashed to 64 bits and kept once each in a
- * table of at most SEGIDX_MAX_KEYS per kind (past that the kind is marked
- * full and always answers "maybe"); the Bloom filters are sized from the
- * exact counts, about ten bits per key, seven probes.
+ * IPv4 and colon runs that may be IPv6.  Keys are hashed to 64 bits and
+ * kept once each in a table of at most SEGIDX_MAX_KEYS per kind (past that
+ * the kind is marked full and always answers "maybe"); the Bloom filters
+ * are sized from the exact counts, about ten bits per key, seven probes.
+ *
+ * The scanners cost a few branches per byte, so the builder first cuts
+ * the bytes at separators (a byte no scanner keeps) and gives each run
+ * only to the scanners that can find something in it: a run of letters
+ * and digits alone is one word, hashed straight from the buffer; a run of
+ * digits and dots can only be an IPv4 address; in any other run the words
+ * are hashed from the buffer, and dotted names and IPv4 are looked for
+ * only if it has a dot, IPv6 only if it has a colon.  A token the last
+ * call left open, and a run the buffer may cut, go through all four
+ * scanners byte by byte.  Both ways yield the same keys; the unit tests
+ * check that the files match byte for byte however the bytes are split.
  *
  * File layout (little-endian): "KEIBIIX1", u32 version, u32 kinds, the
  * 32-byte SHA-256 of the segment it indexes, u64 raw bytes, then per kind
@@ -27,13 +38,12 @@
 
 #include <jansson.h>
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include "log.h"
 #include "segidx.h"
 
 #define SX_MAGIC	"KEIBIIX1"
-#define SX_VERSION	1
+#define SX_VERSION	2		/* 1: FNV-1a keys, no longer read */
 #define SX_HEAD		56		/* bytes before the section table */
 #define SX_SECTION	32		/* bytes per section entry */
 #define SX_PROBES	7
@@ -47,16 +57,32 @@
 #define SC_DOMAIN	0x02		/* [A-Za-z0-9._-] */
 #define SC_V4		0x04		/* [0-9.] */
 #define SC_V6		0x08		/* [0-9A-Fa-f:.] */
+#define SC_ALPHA	0x10		/* [A-Za-z] */
+#define SC_DOT		0x20		/* . */
+#define SC_COLON	0x40		/* : */
+#define SC_TOKEN	(SC_WORD | SC_DOMAIN | SC_V4 | SC_V6)
 
 /* Key tags, so equal bytes of two kinds never collide. */
 #define SX_TAG_IP	'I'
 #define SX_TAG_NET	'N'
 
+#define SX_RECENT	512		/* keys remembered per kind */
+#define SX_QUEUE	16		/* keys waiting for their slot */
+
+/*
+ * The distinct keys of a kind.  A key that repeats (most do: host names,
+ * log words) is usually one of the last few hundred seen and stops at
+ * recent[]; a new one waits in q[] while its slot of v[], which the
+ * prefetch asked for, comes in from memory.
+ */
 struct sx_set {
 	uint64_t	*v;		/* 0: empty slot */
 	size_t		 cap;		/* power of two */
 	size_t		 n;
 	bool		 full;
+	uint64_t	 recent[SX_RECENT];	/* 0: none */
+	uint64_t	 q[SX_QUEUE];
+	unsigned int	 nq;
 };
 
 struct segidx_build {
@@ -110,11 +136,17 @@ sx_classes(void)
 	for (c = 0; c < 256; c++) {
 		uint8_t	k = 0;
 
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+			k |= SC_ALPHA;
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9'))
 			k |= SC_WORD | SC_DOMAIN;
 		if (c == '.' || c == '-' || c == '_')
 			k |= SC_DOMAIN;
+		if (c == '.')
+			k |= SC_DOT;
+		if (c == ':')
+			k |= SC_COLON;
 		if ((c >= '0' && c <= '9') || c == '.')
 			k |= SC_V4;
 		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
@@ -143,20 +175,64 @@ sx_mix(uint64_t h)
 	return h;
 }
 
-/* Hash of a key of kind: FNV-1a over the bytes, then mixed.  Stable. */
+/* Little-endian u32 at p (any alignment). */
+static inline uint64_t
+sx_load32(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
+	    (uint64_t)p[3] << 24;
+}
+
+/* Little-endian u64 at p (any alignment). */
+static inline uint64_t
+sx_load64(const uint8_t *p)
+{
+	return sx_load32(p) | sx_load32(p + 4) << 32;
+}
+
+/* One step of the key hash: 8 more bytes in. */
+static inline uint64_t
+sx_round(uint64_t h, uint64_t v)
+{
+	h = (h ^ v) * 0x9fb21c651e98df25ULL;
+	return h ^ (h >> 32);
+}
+
+/*
+ * Hash of a key of kind, 8 bytes a step, each byte ORed with fold's byte
+ * (0x20 lower-cases a letter and leaves a digit alone, so a word of
+ * letters and digits hashes as its lower case without a copy).  The last
+ * 1-8 bytes are read as two overlapping halves, or for 1-3 bytes as the
+ * first, middle and last byte: together with the length, nothing is lost.
+ * Stable: the files hold its values (SX_VERSION).
+ */
+static inline uint64_t
+sx_hash_fold(enum segidx_kind kind, const void *p, size_t len,
+    uint64_t fold)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h, v;
+
+	h = 0x243f6a8885a308d3ULL ^ ((uint64_t)kind << 56) ^
+	    ((uint64_t)len * 0xff51afd7ed558ccdULL);
+	for (; len > 8; len -= 8, b += 8)
+		h = sx_round(h, sx_load64(b) | fold);
+	if (len >= 4)
+		v = (sx_load32(b) | sx_load32(b + len - 4) << 32) | fold;
+	else if (len > 0)
+		v = ((uint64_t)b[0] | (uint64_t)b[len / 2] << 8 |
+		    (uint64_t)b[len - 1] << 16) | (fold & 0xffffff);
+	else
+		v = 0;
+	h = sx_mix(sx_round(h, v));
+	return h != 0 ? h : 1;
+}
+
+/* Hash of a key of kind (bytes as they are). */
 static uint64_t
 sx_hash(enum segidx_kind kind, const void *p, size_t len)
 {
-	const uint8_t	*b = p;
-	uint64_t	 h = 0xcbf29ce484222325ULL ^ ((uint64_t)kind << 56);
-	size_t		 i;
-
-	for (i = 0; i < len; i++) {
-		h ^= b[i];
-		h *= 0x100000001b3ULL;
-	}
-	h = sx_mix(h ^ len);
-	return h != 0 ? h : 1;
+	return sx_hash_fold(kind, p, len, 0);
 }
 
 /* Bit i of probe n of hash h in a filter of bits bits. */
@@ -216,12 +292,41 @@ sx_set_add(struct sx_set *s, uint64_t h)
 	s->n++;
 }
 
+/* Add the keys waiting in s's queue. */
+static void
+sx_set_flush(struct sx_set *s)
+{
+	unsigned int	i;
+
+	for (i = 0; i < s->nq; i++)
+		sx_set_add(s, s->q[i]);
+	s->nq = 0;
+}
+
+/* Add hash h to a set, through its recent keys and its queue. */
+static inline void
+sx_set_put(struct sx_set *s, uint64_t h)
+{
+	uint64_t	*r = &s->recent[(h >> 40) & (SX_RECENT - 1)];
+
+	if (*r == h)
+		return;
+	*r = h;
+	if (s->full)
+		return;
+	if (s->cap != 0)
+		__builtin_prefetch(&s->v[h & (s->cap - 1)]);
+	s->q[s->nq++] = h;
+	if (s->nq == SX_QUEUE)
+		sx_set_flush(s);
+}
+
 /* Add key p/len of kind to the builder's set. */
 static void
 sx_add(struct segidx_build *b, enum segidx_kind kind, const void *p,
     size_t len)
 {
-	sx_set_add(&b->set[kind], sx_hash(kind, p, len));
+	sx_set_put(&b->set[kind], sx_hash(kind, p, len));
 }
 
 /* The keys of an address: itself and its networks. */
@@ -423,63 +528,203 @@ segidx_build_new(void)
 	return b;
 }
 
+/* True while a token is open (the last byte was not a separator). */
+static inline bool
+sx_pending(const struct segidx_build *b)
+{
+	return b->wlen > 0 || b->wlong || b->dlen > 0 || b->v4digits > 0 ||
+	    b->v4n > 0 || b->v6len > 0;
+}
+
+/* One byte of [0-9.] for the IPv4 scanner. */
+static inline void
+sx_v4_byte(struct segidx_build *b, uint8_t c)
+{
+	if (c == '.')
+		sx_end_v4part(b);
+	else {
+		b->v4cur = b->v4cur * 10 + (c - '0');
+		if (b->v4cur > 999)
+			b->v4cur = 999;
+		b->v4digits++;
+	}
+}
+
+/* One byte for the word scanner. */
+static inline void
+sx_word_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+{
+	if (k & SC_WORD) {
+		if (b->wlen < sizeof b->word)
+			b->word[b->wlen++] = sx_lower((char)c);
+		else
+			b->wlong = true;
+		if (c > '9')
+			b->wnum = false;
+	} else if (b->wlen > 0 || b->wlong)
+		sx_end_word(b);
+}
+
+/* One byte for the dotted-name scanner. */
+static inline void
+sx_dom_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+{
+	if (k & SC_DOMAIN) {
+		if (b->dlen == sizeof b->dom) {
+			/* Keep the tail: parents are suffixes. */
+			memmove(b->dom, b->dom + SEGIDX_DOMAIN_MAX,
+			    SEGIDX_DOMAIN_MAX);
+			b->dlen = SEGIDX_DOMAIN_MAX;
+			b->dcut = true;
+		}
+		b->dom[b->dlen++] = sx_lower((char)c);
+		if (c == '.')
+			b->ddots++;
+	} else if (b->dlen > 0)
+		sx_end_domain(b);
+}
+
+/* One byte for the IPv4 scanner. */
+static inline void
+sx_v4_step(struct segidx_build *b, uint8_t c, uint8_t k)
+{
+	if (k & SC_V4)
+		sx_v4_byte(b, c);
+	else if (b->v4digits > 0 || b->v4n > 0) {
+		sx_end_v4part(b);
+		b->v4n = 0;
+	}
+}
+
+/* One byte for the IPv6 scanner. */
+static inline void
+sx_v6_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+{
+	if (k & SC_V6) {
+		if (b->v6len == sizeof b->v6) {
+			memmove(b->v6, b->v6 + SX_V6_MAX / 2, SX_V6_MAX / 2);
+			b->v6len = SX_V6_MAX / 2;
+		}
+		b->v6[b->v6len++] = (char)c;
+		if (c == ':')
+			b->v6colons++;
+	} else if (b->v6len > 0)
+		sx_end_v6(b);
+}
+
+/* One byte through all four scanners: the reference for every path. */
+static void
+sx_byte(struct segidx_build *b, uint8_t c)
+{
+	uint8_t	k = sx_class[c];
+
+	sx_word_byte(b, c, k);
+	sx_dom_byte(b, c, k);
+	sx_v4_step(b, c, k);
+	sx_v6_byte(b, c, k);
+}
+
+/*
+ * The words of a complete run r..e: its longest spans of letters and
+ * digits, hashed from the buffer.
+ */
+static void
+sx_run_words(struct segidx_build *b, const uint8_t *r, const uint8_t *e)
+{
+	const uint8_t	*w;
+	uint8_t		 k, any;
+
+	while (r < e) {
+		while (r < e && (sx_class[*r] & SC_WORD) == 0)
+			r++;
+		w = r;
+		any = 0;
+		while (r < e && ((k = sx_class[*r]) & SC_WORD) != 0) {
+			any |= k;
+			r++;
+		}
+		if ((any & SC_ALPHA) && (size_t)(r - w) <= SEGIDX_WORD_MAX)
+			sx_set_put(&b->set[SEGIDX_WORD],
+			    sx_hash_fold(SEGIDX_WORD, w, (size_t)(r - w),
+			    0x2020202020202020ULL));
+	}
+}
+
+/*
+ * Cut the bytes into runs of token bytes; a run that ends before the
+ * buffer does is complete, and its separator ends every token, so it is
+ * scanned only as far as its bytes require (see the top of the file).  A
+ * token left open by the last call, and the last run, which the next call
+ * may continue, go byte by byte.  O(len).
+ */
 void
 segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 {
-	const uint8_t	*s = p;
-	size_t		 i;
-	uint8_t		 k, c;
+	const uint8_t	*s = p, *end = s + len, *r, *q;
+	uint8_t		 k, any, all;
 
 	b->bytes += len;
-	for (i = 0; i < len; i++) {
-		c = s[i];
-		k = sx_class[c];
-		if (k & SC_WORD) {
-			if (b->wlen < sizeof b->word)
-				b->word[b->wlen++] = sx_lower((char)c);
-			else
-				b->wlong = true;
-			if (c > '9')
-				b->wnum = false;
-		} else if (b->wlen > 0 || b->wlong)
-			sx_end_word(b);
-		if (k & SC_DOMAIN) {
-			if (b->dlen == sizeof b->dom) {
-				/* Keep the tail: parents are suffixes. */
-				memmove(b->dom, b->dom + SEGIDX_DOMAIN_MAX,
-				    SEGIDX_DOMAIN_MAX);
-				b->dlen = SEGIDX_DOMAIN_MAX;
-				b->dcut = true;
-			}
-			b->dom[b->dlen++] = sx_lower((char)c);
-			if (c == '.')
-				b->ddots++;
-		} else if (b->dlen > 0)
-			sx_end_domain(b);
-		if (k & SC_V4) {
-			if (c == '.')
-				sx_end_v4part(b);
-			else {
-				b->v4cur = b->v4cur * 10 + (c - '0');
-				if (b->v4cur > 999)
-					b->v4cur = 999;
-				b->v4digits++;
-			}
-		} else if (b->v4digits > 0 || b->v4n > 0) {
-			sx_end_v4part(b);
-			b->v4n = 0;
+	while (s < end && sx_pending(b))
+		sx_byte(b, *s++);
+	while (s < end) {
+		if ((sx_class[*s] & SC_TOKEN) == 0) {
+			s++;
+			continue;
 		}
-		if (k & SC_V6) {
-			if (b->v6len == sizeof b->v6) {
-				memmove(b->v6, b->v6 + SX_V6_MAX / 2,
-				    SX_V6_MAX / 2);
-				b->v6len = SX_V6_MAX / 2;
+		r = s;
+		any = 0;
+		all = 0xff;
+		while (s < end && ((k = sx_class[*s]) & SC_TOKEN) != 0) {
+			any |= k;
+			all &= k;
+			s++;
+		}
+		if (s == end) {
+			while (r < end)
+				sx_byte(b, *r++);
+			return;
+		}
+		if (all & SC_WORD) {
+			/* Letters and digits: one word, nothing else. */
+			if ((any & SC_ALPHA) &&
+			    (size_t)(s - r) <= SEGIDX_WORD_MAX)
+				sx_set_put(&b->set[SEGIDX_WORD],
+				    sx_hash_fold(SEGIDX_WORD, r, (size_t)(s - r),
+				    0x2020202020202020ULL));
+			s++;
+			continue;
+		}
+		if (all & SC_V4) {
+			/* Digits and dots: no word, no name, no colon. */
+			while (r < s)
+				sx_v4_byte(b, *r++);
+			if (b->v4digits > 0 || b->v4n > 0)
+				sx_end_v4part(b);
+			b->v4n = 0;
+			s++;
+			continue;
+		}
+		sx_run_words(b, r, s);
+		/*
+		 * Without a dot there is no dotted name and no IPv4 address;
+		 * without a colon, no IPv6 address.  Each scanner is ended
+		 * by the separator.
+		 */
+		if (any & SC_DOT) {
+			for (q = r; q < s; q++) {
+				k = sx_class[*q];
+				sx_dom_byte(b, *q, k);
+				sx_v4_step(b, *q, k);
 			}
-			b->v6[b->v6len++] = (char)c;
-			if (c == ':')
-				b->v6colons++;
-		} else if (b->v6len > 0)
-			sx_end_v6(b);
+			sx_dom_byte(b, *s, 0);
+			sx_v4_step(b, *s, 0);
+		}
+		if (any & SC_COLON) {
+			for (q = r; q < s; q++)
+				sx_v6_byte(b, *q, sx_class[*q]);
+			sx_v6_byte(b, *s, 0);
+		}
+		s++;
 	}
 }
 
@@ -487,6 +732,8 @@ segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 static void
 sx_finish(struct segidx_build *b)
 {
+	int	i;
+
 	sx_end_word(b);
 	if (b->dlen > 0)
 		sx_end_domain(b);
@@ -495,6 +742,8 @@ sx_finish(struct segidx_build *b)
 	b->v4n = 0;
 	if (b->v6len > 0)
 		sx_end_v6(b);
+	for (i = 0; i < SEGIDX_NKINDS; i++)
+		sx_set_flush(&b->set[i]);
 }
 
 void
@@ -699,82 +948,24 @@ segidx_build_write(struct segidx_build *b, const char *path,
 }
 
 int
-segidx_seal(const char *dir, const char *file, struct json_t *entry)
+segidx_seal(struct segidx_build *b, const char *dir, const char *file,
+    struct json_t *entry)
 {
-	struct segidx_build	*b = NULL;
-	EVP_MD_CTX		*c = NULL;
-	z_stream		 z;
-	unsigned char		*in = NULL, *out = NULL, md[EVP_MAX_MD_SIZE];
-	unsigned int		 mdlen = 0;
-	const char		*want;
-	char			*path = NULL, *ipath = NULL, *rel = NULL;
-	char			 gzhex[65], hex[65];
-	ssize_t			 n;
-	int			 fd = -1, zrc = Z_OK, rc = -1, zinit = 0;
-	const size_t		 bufsz = 256 * 1024;
+	const char	*gz;
+	char		*ipath, *rel, hex[65];
+	int		 rc = -1;
 
-	want = json_string_value(json_object_get(entry, "sha256_gz"));
-	if (want == NULL)
+	gz = json_string_value(json_object_get(entry, "sha256_gz"));
+	if (b == NULL || gz == NULL)
 		return -1;
-	if (asprintf(&path, "%s/%s", dir, file) == -1 ||
-	    asprintf(&ipath, "%s" SEGIDX_SUFFIX, path) == -1 ||
+	if (asprintf(&ipath, "%s/%s" SEGIDX_SUFFIX, dir, file) == -1 ||
 	    asprintf(&rel, "%s" SEGIDX_SUFFIX, file) == -1)
 		fatal("asprintf");
-	if ((in = malloc(bufsz)) == NULL || (out = malloc(bufsz)) == NULL)
-		fatal("malloc");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		goto out;
-	if ((c = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestInit_ex(c, EVP_sha256(), NULL) != 1)
-		fatalx("EVP_MD_CTX");
-	memset(&z, 0, sizeof z);
-	if (inflateInit2(&z, 15 + 16) != Z_OK)
-		goto out;
-	zinit = 1;
-	b = segidx_build_new();
-	while ((n = read(fd, in, bufsz)) != 0) {
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			goto out;
-		EVP_DigestUpdate(c, in, (size_t)n);
-		z.next_in = in;
-		z.avail_in = (uInt)n;
-		while (z.avail_in > 0) {
-			if (zrc == Z_STREAM_END) {
-				inflateReset(&z);
-				zrc = Z_OK;
-			}
-			z.next_out = out;
-			z.avail_out = (uInt)bufsz;
-			zrc = inflate(&z, Z_NO_FLUSH);
-			segidx_build_add(b, out, bufsz - z.avail_out);
-			if (zrc != Z_OK && zrc != Z_STREAM_END)
-				goto out;	/* Z_BUF_ERROR: no progress */
-		}
+	if (segidx_build_write(b, ipath, gz, hex, NULL) == 0) {
+		json_object_set_new(entry, "idx", json_string(rel));
+		json_object_set_new(entry, "sha256_idx", json_string(hex));
+		rc = 0;
 	}
-	if (zrc != Z_STREAM_END)
-		goto out;
-	EVP_DigestFinal_ex(c, md, &mdlen);
-	sx_hex(md, mdlen, gzhex);
-	/* Index only the bytes the entry is about to vouch for. */
-	if (strcmp(gzhex, want) != 0)
-		goto out;
-	if (segidx_build_write(b, ipath, gzhex, hex, NULL) != 0)
-		goto out;
-	json_object_set_new(entry, "idx", json_string(rel));
-	json_object_set_new(entry, "sha256_idx", json_string(hex));
-	rc = 0;
-out:
-	if (zinit)
-		inflateEnd(&z);
-	if (fd != -1)
-		close(fd);
-	EVP_MD_CTX_free(c);
-	segidx_build_free(b);
-	free(in);
-	free(out);
-	free(path);
 	free(ipath);
 	free(rel);
 	return rc;
@@ -839,9 +1030,12 @@ segidx_load(const char *path, const char *sha_hex, const char *gz_hex,
 	sx_hex(md, mdlen, hex);
 	if (strcmp(hex, sha_hex) != 0)
 		goto fail;
+	why = "the index was written by another version of keibi";
+	if (memcmp(x->buf, SX_MAGIC, 8) == 0 &&
+	    sx_get32(x->buf + 8) != SX_VERSION)
+		goto fail;
 	why = "the index is not one of this segment";
 	if (memcmp(x->buf, SX_MAGIC, 8) != 0 ||
-	    sx_get32(x->buf + 8) != SX_VERSION ||
 	    sx_get32(x->buf + 12) != SEGIDX_NKINDS ||
 	    memcmp(x->buf + 16, bind, 32) != 0)
 		goto fail;

@@ -1,8 +1,9 @@
 /*
  * segidx.h: the small index of a sealed evidence segment, which lets
  * keibictl hunt pass over segments that cannot hold what it looks for.
- * At seal time the segment's bytes are scanned once, without a parser,
- * for the addresses, domain names and words they contain; each kind goes
+ * As the archive writes a segment, its bytes are scanned once, from
+ * memory and without a parser, for the addresses, domain names and words
+ * they contain; at seal time each kind goes
  * into a Bloom filter in <segment>.idx, and the manifest entry names the
  * file and its SHA-256, so the hash chain covers the index too.
  *
@@ -64,13 +65,16 @@ int		 segidx_build_write(struct segidx_build *, const char *path,
 void		 segidx_build_free(struct segidx_build *);
 
 /*
- * The seal hook: index dir/file (a segment just fsynced, whose manifest
- * entry is being built) into dir/file.idx and add "idx" and "sha256_idx"
- * to entry.  Runs on the archive's worker thread.  0, or -1 (the entry
- * stays without an index; the seal goes on).
+ * The seal hook: write what b was fed (every raw byte of dir/file, a
+ * segment just fsynced, whose manifest entry is being built) to
+ * dir/file.idx, bound to the entry's "sha256_gz", and add "idx" and
+ * "sha256_idx" to entry.  The segment itself is not read.  Runs on the
+ * archive's worker thread; b stays the caller's and may be written again
+ * (a retried seal).  0, or -1 (the entry stays without an index; the seal
+ * goes on).
  */
-int		 segidx_seal(const char *dir, const char *file,
-		    struct json_t *entry);
+int		 segidx_seal(struct segidx_build *b, const char *dir,
+		    const char *file, struct json_t *entry);
 
 /*
  * Load the index at path if its SHA-256 is sha_hex and it was built for

@@ -33,6 +33,12 @@
 #include "record.h"
 #include "rule.h"
 
+#ifdef HAVE_ISAL
+#define BENCH_DEFLATE	"igzip"		/* what writes the gzip members */
+#else
+#define BENCH_DEFLATE	"zlib"
+#endif
+
 /* Seconds of CPU the whole process (both threads) used. */
 static double
 bench_cpu(void)
@@ -223,8 +229,8 @@ main(int argc, char **argv)
 	evidence_close(ev, false);
 	event_base_free(base);
 	getrusage(RUSAGE_SELF, &ru);
-	snprintf(label, sizeof label, "%sevidence -%d", rs != NULL ?
-	    "parse+match+" : "", level);
+	snprintf(label, sizeof label, "%sevidence -%d %s", rs != NULL ?
+	    "parse+match+" : "", level, BENCH_DEFLATE);
 	printf("%-22s %12.0f lines/s %9.1f MB/s %7.2f cpu-s %8ld KiB peak RSS"
 	    "%s\n", label, (double)lines / wall, (double)bytes / wall / 1e6,
 	    cpu, ru.ru_maxrss, rs != NULL ? "   (rules on this thread, "

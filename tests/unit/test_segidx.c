@@ -296,6 +296,107 @@ test_no_miss(void **state)
 	unlink(path);
 }
 
+/* The index file of text fed in pieces of step bytes (malloc'd). */
+static unsigned char *
+image(const char *text, size_t len, size_t step, size_t *size)
+{
+	struct segidx_build	*b = segidx_build_new();
+	unsigned char		*img;
+	char			 path[64], hex[65];
+	FILE			*f;
+	size_t			 i, n;
+	int			 fd;
+
+	for (i = 0; i < len; i += n) {
+		n = len - i < step ? len - i : step;
+		segidx_build_add(b, text + i, n);
+	}
+	snprintf(path, sizeof path, "%s", "/tmp/test_segidx.XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd != -1);
+	close(fd);
+	assert_int_equal(segidx_build_write(b, path, gz_a, hex, NULL), 0);
+	segidx_build_free(b);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	img = malloc(64 * 1024 * 1024);
+	assert_non_null(img);
+	*size = fread(img, 1, 64 * 1024 * 1024, f);
+	fclose(f);
+	unlink(path);
+	return img;
+}
+
+/*
+ * Runs scanned from the buffer give the keys the byte-by-byte scanners
+ * give: fed one byte at a time (every run reaches the end of the buffer,
+ * so all of it goes byte by byte) or in any other pieces, the same text
+ * makes the same file.  The text holds every kind of run, long ones too.
+ */
+static void
+test_split_same(void **state)
+{
+	static const size_t	 steps[] = { 2, 3, 5, 64, 4093 };
+	static const char	*odd[] = {
+		"1.2.3.4.5.6 999.1.2.3 1.2.3 01.002.3.4 ..1.2.3.4..",
+		"00:1b:21:3a:4f:5e:08:00:45:00 inside:fe80::1:443 ::1 ::",
+		"A_B-c.Example.ORG. x.y_z-.q -a.b- 12.ab 3com.example",
+		"fe80::1%eth0 [2001:DB8::A]:80 1::2:3:4:5:6:7:8:9:10",
+		"deadbeef CAFE 0x1F 1e10 1.5e3 a1.2.3.4 1.2.3.4a",
+		"\x01\x02 \t\r\xff\xfe\xc3\xa9t\xc3\xa9 end",
+	};
+	static const char	*runs[] = {
+		"aB3", "7", "Zq", "9.1", "a.b-c", "1:f", "aB3.-_:9", "..:"
+	};
+	unsigned char	*whole, *img;
+	char		*text;
+	size_t		 len = 0, cap = 4 * 1024 * 1024, wsize, size, i, j, k;
+	uint32_t	 r = 777;
+	int		 n;
+
+	text = malloc(cap);
+	assert_non_null(text);
+	memcpy(text, lines, sizeof lines - 1);
+	len = sizeof lines - 1;
+	for (i = 0; i < sizeof odd / sizeof odd[0]; i++) {
+		n = snprintf(text + len, cap - len, "%s\n", odd[i]);
+		len += (size_t)n;
+	}
+	/* Words, names and runs of every length around the caps. */
+	for (i = 1; i < 1200; i += i < 140 ? 1 : 37) {
+		for (k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+			for (j = 0; j < i; j++)
+				text[len++] = runs[k][(j * 7 + i) %
+				    strlen(runs[k])];
+			text[len++] = i % 2 ? ' ' : '\n';
+		}
+	}
+	for (i = 0; i < 3000; i++) {
+		r = r * 1103515245 + 12345;
+		n = snprintf(text + len, cap - len, "%u SRC=10.%u.%u.%u "
+		    "MAC=%02x:%02x:00:11:22:33 DST=[2001:db8:%x::%x]:443 "
+		    "GET http://H%u.d%u.Example/p?q=%x_%u u%u %u.%u\n", r,
+		    (r >> 8) & 255, (r >> 16) & 255, r >> 24, r & 255,
+		    (r >> 8) & 255, r >> 20, r & 0xffff, r % 977, r % 31,
+		    r, r % 13, r % 10007, r % 300, r % 7);
+		len += (size_t)n;
+	}
+	assert_true(len < cap);
+	whole = image(text, len, len, &wsize);
+	img = image(text, len, 1, &size);
+	assert_int_equal(size, wsize);
+	assert_memory_equal(img, whole, size);
+	free(img);
+	for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+		img = image(text, len, steps[i], &size);
+		assert_int_equal(size, wsize);
+		assert_memory_equal(img, whole, size);
+		free(img);
+	}
+	free(whole);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -305,6 +406,7 @@ main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_saturate),
 		cmocka_unit_test(test_no_miss),
+		cmocka_unit_test(test_split_same),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
