@@ -20,6 +20,11 @@
  * itself (it queues revisions in the store's outbox), never let a raw log
  * byte into a record (incident_clean), and never close an incident on its
  * own: quiet is an activity, not a status.
+ *
+ * Incidents opened while the manager is retrospective (keibictl replay
+ * --into-store) say so in their record and timeline, so that nobody takes
+ * an after-the-fact finding for a live detection; their alert keys are the
+ * live run's, so a replay never counts an alert twice.
  */
 #include "config.h"
 
@@ -73,6 +78,7 @@ struct inc {
 	/* status not closed, resolved, merged */
 	bool		 open;
 	bool		 quiet;
+	bool		 retro_noted;	/* a replay's alert noted (this run) */
 	struct inc	*knext;		/* hash chains */
 	struct inc	*inext;
 	struct inc	*prev;		/* LRU: head most recent */
@@ -99,6 +105,7 @@ struct incident_mgr {
 	size_t			 noutputs;
 	bool			 ja;
 	char			 host[256];
+	char			*retro_by;	/* replaying: who; NULL live */
 
 	struct inc		**kb;		/* by key */
 	struct inc		**ib;		/* by id */
@@ -757,6 +764,12 @@ inc_new(struct incident_mgr *m, const char *key, int64_t occurrence,
 		m->stats.errors++;
 	inc_insert(m, in);
 	m->stats.opened++;
+	if (m->retro_by != NULL) {
+		json_object_set_new(in->doc, "retrospective", json_true());
+		inc_timeline(m, in, now, "retrospective", m->retro_by,
+		    "opened retrospectively: found by a replay of archived "
+		    "logs (keibictl replay), not by live monitoring");
+	}
 	return in;
 }
 
@@ -1478,6 +1491,19 @@ incident_alert(struct incident_mgr *m, const struct rule *r,
 	}
 	inc_touch(m, in);
 	inc_fold(m, in, r, rec, ref, user, now);
+	if (m->retro_by != NULL && !json_is_true(json_object_get(in->doc,
+	    "retrospective"))) {
+		/* Found after the fact in an incident opened live. */
+		inc_add(in->doc, "retrospective_alerts", 1);
+		in->dirty = in->pending = true;
+		if (!in->retro_noted) {
+			inc_timeline(m, in, now, "retrospective", m->retro_by,
+			    "a replay of archived logs (keibictl replay) found "
+			    "alerts of this activity that live monitoring did "
+			    "not raise (rule %s)", r->id);
+			in->retro_noted = true;
+		}
+	}
 	if (opened && strcmp(cat, "worm_spread") == 0 && host != NULL)
 		inc_worm_parent(m, in, host, rec, now);
 	if (opened && c2 != NULL) {
@@ -1752,6 +1778,15 @@ incident_open(const struct config *conf, struct store *st, struct enrich *en,
 }
 
 void
+incident_set_retrospective(struct incident_mgr *m, const char *by)
+{
+	free(m->retro_by);
+	m->retro_by = NULL;
+	if (by != NULL && (m->retro_by = strdup(by)) == NULL)
+		fatal("strdup");
+}
+
+void
 incident_set_enrich(struct incident_mgr *m, struct enrich *en)
 {
 	m->en = en;
@@ -1801,6 +1836,7 @@ incident_close(struct incident_mgr *m)
 	free(m->kb);
 	free(m->ib);
 	free(m->opens);
+	free(m->retro_by);
 	tz_free(m->tz);
 	free(m);
 }

@@ -70,6 +70,16 @@ struct incident_stats {
 struct incident_mgr *incident_open(const struct config *, struct store *,
 		    struct enrich *, char *const *outputs, size_t noutputs);
 void		 incident_close(struct incident_mgr *);
+/*
+ * From now on the alerts come from a replay of archived logs (keibictl
+ * replay --into-store), not from live monitoring.  An incident opened then
+ * carries "retrospective": true, its title and summary say so, and its
+ * timeline names by (copied) as who replayed; an incident opened live
+ * that such an alert joins counts it in "retrospective_alerts" and notes
+ * it once in its timeline.  by NULL: live again.
+ */
+void		 incident_set_retrospective(struct incident_mgr *,
+		    const char *by);
 /* Swap the enricher (reload); the manager does not own it. */
 void		 incident_set_enrich(struct incident_mgr *, struct enrich *);
 /* Follow a reloaded config (idle, throttle, caps...). */

@@ -401,6 +401,9 @@ incident_describe(json_t *doc, bool ja)
 	long long	 targets = text_int(counters, "distinct_targets");
 	char		*clean;
 
+	/* Found after the fact (keibictl replay): said first, and plainly. */
+	if (json_is_true(json_object_get(doc, "retrospective")))
+		text_add(&t, ja ? "[遡及検知] " : "[Retrospective] ");
 	if (strcmp(kind, "mass") == 0) {
 		if (ja)
 			text_add(&t, "[大量発生] 当組織の %lld 台のホストが発生元: "
@@ -512,6 +515,11 @@ incident_describe(json_t *doc, bool ja)
 		else
 			text_add(&s, ja ? "。" : ".");
 	}
+	if (json_is_true(json_object_get(doc, "retrospective")))
+		text_add(&s, ja ? " この件はライブ監視ではなく、保存済みログの再生 "
+		    "(keibictl replay) により遡って検知されました。" : " This "
+		    "was found retrospectively, by a replay of archived logs "
+		    "(keibictl replay), not by live monitoring.");
 	clean = incident_clean(t.p != NULL ? t.p : "", t.len, TEXT_TITLE_MAX);
 	json_object_set_new(doc, "title", json_string(clean));
 	free(clean);

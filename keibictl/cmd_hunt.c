@@ -13,10 +13,21 @@
  * A segment that fails its hash, or whose manifest entry does not verify,
  * is reported and its events are not used; hunt never changes the archive
  * and escapes every byte from a log before it reaches a terminal.
+ *
+ * With --unsealed it also searches what keibid has not sealed yet: the
+ * bytes of each source file (the current one and its first rotated name,
+ * found by device and inode) past the end of the last manifest entry for
+ * that file.  The manifest is read once, before anything else, so a line
+ * is either in a segment this hunt reads or past the entry this hunt saw:
+ * never both, whatever keibid seals meanwhile.  Such hits carry no proof
+ * and every output form says so.
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -124,9 +135,18 @@ enum hunt_outcome {
 	HO_FAILED		/* hash or entry failed: not used */
 };
 
-/* A segment selected for the hunt. */
+/*
+ * A segment selected for the hunt, or (seg NULL) a range of a source
+ * file that is not sealed yet.
+ */
 struct hunt_seg {
 	const struct mf_seg	*seg;
+	char			*upath;		/* unsealed: the file */
+	uint64_t		 udev;
+	uint64_t		 uino;
+	uint64_t		 ustart;	/* its bytes start..uend */
+	uint64_t		 uend;
+	int			 ufd;
 	size_t			 src;		/* index in hunt->srcs */
 	enum hunt_state		 state;
 	enum hunt_outcome	 outcome;
@@ -169,6 +189,7 @@ struct hunt {
 	int			 by;		/* enum hunt_key, or -1 */
 	uint64_t		 limit;		/* 0: none */
 	bool			 use_index;
+	bool			 unsealed;	/* --unsealed */
 	bool			 tty;		/* stdout is a terminal */
 	const char		*zone;		/* display zone, or NULL */
 	struct tz		*tz;		/* main thread's display zone */
@@ -200,6 +221,9 @@ struct hunt {
 	uint64_t		 n_noindex;
 	uint64_t		 n_deleted;
 	uint64_t		 n_unknown;	/* sources without a parser */
+	uint64_t		 n_ufiles;	/* unsealed ranges read */
+	uint64_t		 u_hits;	/* hits in them */
+	uint64_t		 u_raw;		/* their bytes */
 	uint64_t		 raw;
 	json_t			*problems;
 	json_t			*notes;
@@ -787,6 +811,22 @@ hunt_hit_out(struct hunt_worker *w, const struct segread_line *l,
 		}
 		break;
 	case FMT_TEXT:
+		if (seg == NULL) {
+			line = hunt_esc(l->p, l->len);
+			s = hunt_esc(w->sr.source, strlen(w->sr.source));
+			rj = hunt_esc(w->cur->upath, strlen(w->cur->upath));
+			fprintf(f, "%s %s %s\n    UNSEALED %s:%llu:%zu (device "
+			    "%llu inode %llu): not in a sealed segment yet, "
+			    "no proof\n", tbuf[0] != '\0' ? tbuf : "-",
+			    s != NULL ? s : "-", line != NULL ? line : "",
+			    rj != NULL ? rj : "", (unsigned long long)l->off,
+			    l->used, (unsigned long long)w->cur->udev,
+			    (unsigned long long)w->cur->uino);
+			free(line);
+			free(s);
+			free(rj);
+			break;
+		}
 		line = hunt_esc(l->p, l->len);
 		s = hunt_esc(seg->source, strlen(seg->source));
 		rj = hunt_esc(seg->file, strlen(seg->file));
@@ -802,7 +842,7 @@ hunt_hit_out(struct hunt_worker *w, const struct segread_line *l,
 		break;
 	case FMT_CSV:
 		hunt_csv_cell(f, tbuf, true);
-		s = hunt_esc(seg->source, strlen(seg->source));
+		s = hunt_esc(w->sr.source, strlen(w->sr.source));
 		hunt_csv_cell(f, s, false);
 		free(s);
 		for (i = 0; i < nitems(hunt_csv_fields); i++) {
@@ -813,22 +853,51 @@ hunt_hit_out(struct hunt_worker *w, const struct segread_line *l,
 			hunt_csv_cell(f, s, false);
 			free(s);
 		}
-		s = hunt_esc(seg->file, strlen(seg->file));
+		/* Unsealed: no segment, no hash; the offset is the file's. */
+		s = seg != NULL ? hunt_esc(seg->file, strlen(seg->file)) : NULL;
 		hunt_csv_cell(f, s, false);
 		free(s);
-		fprintf(f, ",%llu,%zu,%s\r\n", (unsigned long long)l->off,
-		    l->used, seg->sha_gz);
+		fprintf(f, ",%llu,%zu,%s,%s", (unsigned long long)l->off,
+		    l->used, seg != NULL ? seg->sha_gz : "",
+		    seg != NULL ? "yes" : "no");
+		s = seg != NULL ? hunt_esc(seg->path, strlen(seg->path)) :
+		    hunt_esc(w->cur->upath, strlen(w->cur->upath));
+		hunt_csv_cell(f, s, false);
+		free(s);
+		fprintf(f, "\r\n");
 		break;
 	case FMT_JSON:
 		o = json_object();
 		json_object_set_new(o, "type", json_string("hit"));
+		json_object_set_new(o, "sealed", json_boolean(seg != NULL));
 		if (tbuf[0] != '\0')
 			json_object_set_new(o, "time", json_string(tbuf));
-		json_object_set_new(o, "source", json_string(seg->source));
+		json_object_set_new(o, "source", json_string(w->sr.source));
 		line = hunt_esc(l->p, l->len);
 		json_object_set_new(o, "line", json_string(line != NULL ?
 		    line : ""));
 		free(line);
+		if (seg == NULL) {
+			/* No segment holds it yet: a place, not a proof. */
+			proof = json_object();
+			line = hunt_esc(w->cur->upath,
+			    strlen(w->cur->upath));
+			json_object_set_new(proof, "path", json_string(
+			    line != NULL ? line : ""));
+			free(line);
+			json_object_set_new(proof, "dev",
+			    json_integer((json_int_t)w->cur->udev));
+			json_object_set_new(proof, "inode",
+			    json_integer((json_int_t)w->cur->uino));
+			json_object_set_new(proof, "path_offset",
+			    json_integer((json_int_t)l->off));
+			json_object_set_new(proof, "length",
+			    json_integer((json_int_t)l->used));
+			json_object_set_new(proof, "note", json_string(
+			    "not in a sealed segment yet: no proof"));
+			json_object_set_new(o, "unsealed", proof);
+			goto dump;
+		}
 		proof = json_object();
 		json_object_set_new(proof, "segment", json_string(seg->file));
 		json_object_set_new(proof, "offset",
@@ -847,6 +916,7 @@ hunt_hit_out(struct hunt_worker *w, const struct segread_line *l,
 		json_object_set_new(proof, "path_offset",
 		    json_integer((json_int_t)(seg->start + l->off)));
 		json_object_set_new(o, "proof", proof);
+dump:
 		s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(o);
 		rj = record_to_json(rec);
@@ -1013,7 +1083,8 @@ hunt_consume(struct hunt *h, struct hunt_seg *hs)
 	size_t		 i;
 	int		 k, j;
 
-	file = hunt_esc(hs->seg->file, strlen(hs->seg->file));
+	file = hs->seg != NULL ? hunt_esc(hs->seg->file,
+	    strlen(hs->seg->file)) : hunt_esc(hs->upath, strlen(hs->upath));
 	switch (hs->outcome) {
 	case HO_FAILED:
 		h->n_failed++;
@@ -1025,6 +1096,11 @@ hunt_consume(struct hunt *h, struct hunt_seg *hs)
 		h->n_skipped_index++;
 		break;
 	case HO_READ:
+		if (hs->seg == NULL) {
+			h->n_ufiles++;
+			h->u_raw += hs->raw;
+			break;
+		}
 		h->n_read++;
 		h->raw += hs->raw;
 		if (hs->idx_why != NULL) {
@@ -1039,6 +1115,8 @@ hunt_consume(struct hunt *h, struct hunt_seg *hs)
 	for (i = 0; i < hs->nhits && !h->limited; i++) {
 		hit = &hs->hits[i];
 		h->hits++;
+		if (hs->seg == NULL)
+			h->u_hits++;
 		if (hit->has_ts) {
 			if (hit->ts < h->first)
 				h->first = hit->ts;
@@ -1188,6 +1266,19 @@ hunt_print_summary(struct hunt *h, double secs)
 		json_object_set_new(segs, "unknown_source",
 		    json_integer((json_int_t)h->n_unknown));
 		json_object_set_new(o, "segments", segs);
+		if (h->unsealed) {
+			segs = json_object();
+			json_object_set_new(segs, "files",
+			    json_integer((json_int_t)h->n_ufiles));
+			json_object_set_new(segs, "bytes",
+			    json_integer((json_int_t)h->u_raw));
+			json_object_set_new(segs, "events",
+			    json_integer((json_int_t)h->u_hits));
+			json_object_set_new(segs, "note", json_string(
+			    "read from the source files, not from sealed "
+			    "segments: these events have no proof"));
+			json_object_set_new(o, "unsealed", segs);
+		}
 		json_object_set_new(o, "raw_bytes",
 		    json_integer((json_int_t)h->raw));
 		json_object_set_new(o, "chain_head", json_string(h->m->head));
@@ -1210,6 +1301,11 @@ hunt_print_summary(struct hunt *h, double secs)
 	    (unsigned long long)h->n_skipped_time, (double)h->raw / 1e6, secs);
 	if (a[0] != '\0')
 		printf("first seen %s, last seen %s\n", a, b);
+	if (h->unsealed)
+		printf("UNSEALED: %llu of these events come from %.1f MB of %llu "
+		    "source files that keibid has not sealed yet: they have "
+		    "no proof\n", (unsigned long long)h->u_hits,
+		    (double)h->u_raw / 1e6, (unsigned long long)h->n_ufiles);
 	if (h->n_failed > 0)
 		printf("%llu segments FAILED verification and were not "
 		    "used:\n", (unsigned long long)h->n_failed);
@@ -1234,11 +1330,32 @@ hunt_print_summary(struct hunt *h, double secs)
 	}
 }
 
+/* The index of source name in h->srcs, added (name kept) if new. */
+static size_t
+hunt_src_index(struct hunt *h, const char *name)
+{
+	const struct source_conf	*sc;
+	size_t				 j;
+
+	for (j = 0; j < h->nsrcs; j++)
+		if (strcmp(h->srcs[j].name, name) == 0)
+			return j;
+	sc = config_source(h->conf, name);
+	h->srcs = reallocarray(h->srcs, h->nsrcs + 1, sizeof *h->srcs);
+	if (h->srcs == NULL)
+		fatal("reallocarray");
+	h->srcs[j].name = name;
+	h->srcs[j].parser = sc != NULL ? parser_lookup(sc->parser) : NULL;
+	h->srcs[j].zone = sc != NULL && sc->timezone != NULL ?
+	    sc->timezone : h->conf->timezone;
+	h->nsrcs++;
+	return j;
+}
+
 /* Choose the segments: by source, time and what the config can parse. */
 static void
 hunt_select(struct hunt *h)
 {
-	const struct source_conf	*sc;
 	const struct mf_seg		*seg;
 	struct hunt_seg			*hs;
 	size_t				 i, j;
@@ -1266,22 +1383,7 @@ hunt_select(struct hunt *h)
 				continue;
 			}
 		}
-		for (j = 0; j < h->nsrcs; j++)
-			if (strcmp(h->srcs[j].name, seg->source) == 0)
-				break;
-		if (j == h->nsrcs) {
-			sc = config_source(h->conf, seg->source);
-			h->srcs = reallocarray(h->srcs, h->nsrcs + 1,
-			    sizeof *h->srcs);
-			if (h->srcs == NULL)
-				fatal("reallocarray");
-			h->srcs[j].name = seg->source;
-			h->srcs[j].parser = sc != NULL ?
-			    parser_lookup(sc->parser) : NULL;
-			h->srcs[j].zone = sc != NULL && sc->timezone != NULL ?
-			    sc->timezone : h->conf->timezone;
-			h->nsrcs++;
-		}
+		j = hunt_src_index(h, seg->source);
 		if (h->srcs[j].parser == NULL) {
 			h->n_unknown++;
 			continue;
@@ -1372,8 +1474,50 @@ hunt_usage(void)
 {
 	fprintf(stderr, "usage: keibictl hunt [filters] [--by KIND] "
 	    "[--json | --csv | --raw] [--limit N]\n"
-	    "       [--no-index] [-j THREADS] [--dir DIR]   "
+	    "       [--unsealed] [--no-index] [-j THREADS] [--dir DIR]   "
 	    "(see keibictl(8))\n");
+}
+
+/* Set a worker up: zones, the --where rule, how to read. */
+static void
+hunt_worker_init(struct hunt *h, struct hunt_worker *w)
+{
+	const char	*tzcause;
+	char		*cause;
+	size_t		 j;
+
+	w->h = h;
+	if ((w->tz = calloc(h->nsrcs + 1, sizeof *w->tz)) == NULL)
+		fatal("calloc");
+	for (j = 0; j < h->nsrcs; j++)
+		if (h->srcs[j].zone != NULL && (w->tz[j] =
+		    tz_open(h->srcs[j].zone, &tzcause)) == NULL)
+			fatalx("%s: %s", h->srcs[j].zone, tzcause);
+	if (h->zone != NULL && (w->disp = tz_open(h->zone, &tzcause)) == NULL)
+		fatalx("%s: %s", h->zone, tzcause);
+	if (h->f.yaml != NULL && (w->where = hunt_where_load(h, &cause)) ==
+	    NULL)
+		fatalx("%s", cause);
+	w->sr.dir = h->m->dir;
+	w->sr.max_queue = h->conf->max_queue;
+	w->sr.max_line = h->conf->max_line != 0 ? h->conf->max_line :
+	    CONFIG_MAX_LINE_DEFAULT;
+	w->sr.internal = &h->internal;
+	w->sr.cb = hunt_line;
+	w->sr.arg = w;
+}
+
+/* Free what hunt_worker_init set up. */
+static void
+hunt_worker_fini(struct hunt *h, struct hunt_worker *w)
+{
+	size_t	j;
+
+	for (j = 0; j < h->nsrcs; j++)
+		tz_free(w->tz[j]);
+	free(w->tz);
+	tz_free(w->disp);
+	ruleset_free(w->where);
 }
 
 /* Run the workers over the selection, printing in archive order. */
@@ -1384,8 +1528,6 @@ hunt_run(struct hunt *h, size_t nthreads)
 	struct progress		*pg;
 	uint64_t		 total = 0, done = 0;
 	size_t			 i, j;
-	char			*cause;
-	const char		*tzcause;
 
 	for (i = 0; i < h->nsel; i++)
 		total += h->sel[i].seg->size;
@@ -1398,26 +1540,7 @@ hunt_run(struct hunt *h, size_t nthreads)
 	if ((w = calloc(nthreads, sizeof *w)) == NULL)
 		fatal("calloc");
 	for (i = 0; i < nthreads; i++) {
-		w[i].h = h;
-		if ((w[i].tz = calloc(h->nsrcs + 1, sizeof *w[i].tz)) == NULL)
-			fatal("calloc");
-		for (j = 0; j < h->nsrcs; j++)
-			if (h->srcs[j].zone != NULL && (w[i].tz[j] =
-			    tz_open(h->srcs[j].zone, &tzcause)) == NULL)
-				fatalx("%s: %s", h->srcs[j].zone, tzcause);
-		if (h->zone != NULL &&
-		    (w[i].disp = tz_open(h->zone, &tzcause)) == NULL)
-			fatalx("%s: %s", h->zone, tzcause);
-		if (h->f.yaml != NULL &&
-		    (w[i].where = hunt_where_load(h, &cause)) == NULL)
-			fatalx("%s", cause);
-		w[i].sr.dir = h->m->dir;
-		w[i].sr.max_queue = h->conf->max_queue;
-		w[i].sr.max_line = h->conf->max_line != 0 ? h->conf->max_line :
-		    CONFIG_MAX_LINE_DEFAULT;
-		w[i].sr.internal = &h->internal;
-		w[i].sr.cb = hunt_line;
-		w[i].sr.arg = &w[i];
+		hunt_worker_init(h, &w[i]);
 		if (pthread_create(&w[i].thread, NULL, hunt_worker_main,
 		    &w[i]) != 0)
 			fatalx("pthread_create");
@@ -1447,11 +1570,7 @@ hunt_run(struct hunt *h, size_t nthreads)
 	pthread_mutex_unlock(&h->mu);
 	for (i = 0; i < nthreads; i++) {
 		pthread_join(w[i].thread, NULL);
-		for (j = 0; j < h->nsrcs; j++)
-			tz_free(w[i].tz[j]);
-		free(w[i].tz);
-		tz_free(w[i].disp);
-		ruleset_free(w[i].where);
+		hunt_worker_fini(h, &w[i]);
 	}
 	/* What finished after a stop is not printed, only freed. */
 	for (i = 0; i < h->nsel; i++) {
@@ -1461,6 +1580,136 @@ hunt_run(struct hunt *h, size_t nthreads)
 	}
 	free(w);
 	progress_end(pg);
+}
+
+/* --- --unsealed: what keibid has not sealed yet -------------------------- */
+
+#define HUNT_ROTATED	".1"	/* the first rotated name beside a source */
+
+/*
+ * Where the unsealed bytes of the open file fd (of source name; current:
+ * at the source's own path) start: 0 with *start, or -1 when none of it is
+ * to be searched.  The last manifest entry for the file's device and inode
+ * says where the archive's account of it ends.  The bytes that entry
+ * sealed must still be there, the same (their SHA-256 is the entry's
+ * sha256_raw), or the file was cut or replaced since the seal and all of
+ * it is unsealed.  This reads at most one segment's worth of the file.
+ */
+static int
+hunt_unsealed_start(struct hunt *h, const char *name, int fd,
+    const struct stat *sb, bool current, uint64_t *start)
+{
+	const struct mf_seg	*seg;
+	uint64_t		 end;
+	char			 hex[65];
+
+	if (manifest_file_end(h->m, name, (uint64_t)sb->st_dev,
+	    (uint64_t)sb->st_ino, &end, &seg) == 0) {
+		/* Never archived: keibid's only if it is the one it reads. */
+		if (!current)
+			return -1;
+		*start = 0;
+		return 0;
+	}
+	*start = 0;
+	if ((uint64_t)sb->st_size < end)
+		return 0;		/* cut since */
+	if (seg != NULL && seg->sha_raw[0] != '\0' &&
+	    (segread_hash_range(fd, seg->start, seg->end, hex) != 0 ||
+	    strcmp(hex, seg->sha_raw) != 0))
+		return 0;		/* other bytes: replaced or rewritten */
+	*start = end;
+	return 0;
+}
+
+/*
+ * Search each configured source's files past what the manifest (as read
+ * at the start) accounts for, on the main thread, after the segments.
+ */
+static void
+hunt_unsealed(struct hunt *h)
+{
+	const struct source_conf	*sc;
+	struct hunt_worker		 w;
+	struct hunt_seg			*v = NULL, *hs;
+	struct segread_result		 res;
+	struct stat			 sb;
+	uint64_t			 start;
+	size_t				 n = 0, i, j, k;
+	char				*path;
+	int				 fd;
+	bool				 ok;
+
+	for (i = 0; i < h->conf->nsources; i++) {
+		sc = &h->conf->sources[i];
+		if (h->f.source.n > 0) {
+			for (j = 0, ok = false; j < h->f.source.n && !ok; j++)
+				ok = strcmp(h->f.source.v[j], sc->name) == 0;
+			if (!ok)
+				continue;
+		}
+		for (k = 0; k < 2; k++) {
+			if (asprintf(&path, "%s%s", sc->path, k == 0 ? "" :
+			    HUNT_ROTATED) == -1)
+				fatal("asprintf");
+			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+				free(path);
+				continue;
+			}
+			ok = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+			for (j = 0; j < n && ok; j++)
+				ok = v[j].udev != (uint64_t)sb.st_dev ||
+				    v[j].uino != (uint64_t)sb.st_ino;
+			if (!ok || hunt_unsealed_start(h, sc->name, fd, &sb,
+			    k == 0, &start) != 0 ||
+			    start >= (uint64_t)sb.st_size) {
+				close(fd);
+				free(path);
+				continue;
+			}
+			v = reallocarray(v, n + 1, sizeof *v);
+			if (v == NULL)
+				fatal("reallocarray");
+			hs = &v[n++];
+			memset(hs, 0, sizeof *hs);
+			hs->src = hunt_src_index(h, sc->name);
+			hs->upath = path;
+			hs->udev = (uint64_t)sb.st_dev;
+			hs->uino = (uint64_t)sb.st_ino;
+			hs->ustart = start;
+			hs->uend = (uint64_t)sb.st_size;
+			hs->ufd = fd;
+		}
+	}
+	if (n == 0)
+		return;
+	memset(&w, 0, sizeof w);
+	hunt_worker_init(h, &w);
+	for (i = 0; i < n; i++) {
+		hs = &v[i];
+		if (!h->limited && h->srcs[hs->src].parser != NULL) {
+			w.cur = hs;
+			w.sr.source = h->srcs[hs->src].name;
+			w.sr.parser = h->srcs[hs->src].parser;
+			w.sr.tz = w.tz[hs->src];
+			if (segread_file(&w.sr, hs->ufd, hs->ustart, hs->uend,
+			    (int64_t)time(NULL) * 1000000, &res) != 0) {
+				hs->outcome = HO_FAILED;
+				hs->why = res.why;
+				for (j = 0; j < hs->nhits; j++)
+					hunt_hit_free(&hs->hits[j]);
+				hs->nhits = 0;
+			} else
+				hs->outcome = HO_READ;
+			hs->raw = res.raw;
+			hs->events = res.events;
+			hunt_consume(h, hs);
+		}
+		close(hs->ufd);
+		free(hs->upath);
+	}
+	hunt_worker_fini(h, &w);
+	free(v);
 }
 
 /* Parse the options into h; exits 2 on a usage error. */
@@ -1491,6 +1740,7 @@ hunt_options(struct hunt *h, int argc, char **argv, const char **dir,
 		{ "raw", no_argument, NULL, 'R' },
 		{ "limit", required_argument, NULL, 'l' },
 		{ "no-index", no_argument, NULL, 'N' },
+		{ "unsealed", no_argument, NULL, 'Z' },
 		{ "dir", required_argument, NULL, 'o' },
 		{ "jobs", required_argument, NULL, 'j' },
 		{ NULL, 0, NULL, 0 }
@@ -1609,6 +1859,9 @@ hunt_options(struct hunt *h, int argc, char **argv, const char **dir,
 			break;
 		case 'N':
 			h->use_index = false;
+			break;
+		case 'Z':
+			h->unsealed = true;
 			break;
 		case 'o':
 			*dir = optarg;
@@ -1743,12 +1996,14 @@ ctl_hunt_exec(int argc, char **argv)
 		    "source.port,destination.ip,destination.port,"
 		    "network.transport,user.name,url.domain,url.original,"
 		    "email.from.address,email.to.address,segment,offset,"
-		    "length,sha256\r\n");
+		    "length,sha256,sealed,path\r\n");
 	/* Parsers warn about odd lines; the answer is what matters here. */
 	log_set_level(LOG_LVL_ERR);
 	hunt_select(&h);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	hunt_run(&h, nthreads);
+	if (h.unsealed)
+		hunt_unsealed(&h);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	fflush(h.out);
 
@@ -1760,6 +2015,11 @@ ctl_hunt_exec(int argc, char **argv)
 		else {
 			printf("%llu events; by %s:\n",
 			    (unsigned long long)h.hits, hunt_key_names[h.by]);
+			if (h.unsealed)
+				printf("(UNSEALED: %llu of them come from "
+				    "source files keibid has not sealed yet: "
+				    "no proof)\n",
+				    (unsigned long long)h.u_hits);
 			hunt_print_table(&h, h.by, 0);
 		}
 	} else if (h.fmt == FMT_TEXT || h.fmt == FMT_JSON) {
@@ -1814,10 +2074,13 @@ const struct ctl_cmd ctl_cmd_hunt = {
 "        [--source NAME] [--dataset DS] [--where 'FIELD: COND']\n"
 "        [--since 30d | --from TIME --to TIME | --at TIME --window 15m]\n"
 "        [--by host|user|remote|domain] [--json | --csv | --raw]\n"
-"        [--limit N] [--no-index] [-j N] [--dir DIR]\n"
+"        [--limit N] [--unsealed] [--no-index] [-j N] [--dir DIR]\n"
 "        search the sealed evidence: a summary of the internal hosts,\n"
 "        users, remote addresses and domains, then each event with its\n"
 "        proof (segment:offset:length and the segment's SHA-256); every\n"
-"        segment read is verified, one that fails is reported, not used",
+"        segment read is verified, one that fails is reported, not used;\n"
+"        --unsealed also searches the source files past the last sealed\n"
+"        segment (by device and inode): those events are marked UNSEALED\n"
+"        and have no proof",
 	.exec = ctl_hunt_exec,
 };

@@ -11,8 +11,19 @@
  *
  * Every segment is hashed whole and compared with its manifest entry
  * before a byte of it is used; one that fails is reported and left out.
- * Replay never writes into the archive or the live incident store, and
- * escapes every byte from a log before it reaches a terminal.
+ * Replay never writes into the archive, and escapes every byte from a log
+ * before it reaches a terminal.
+ *
+ * It writes into the live incident store only when asked (--into-store),
+ * and then only as the store's one owner: it takes the owner lock
+ * (incidents.lock) that keibid holds while it runs, so with keibid running
+ * it refuses and changes nothing, rather than writing beside the daemon's
+ * open batch or queueing whole alerts through the changes table for a
+ * daemon whose rules may differ from the replayed ones.  The manager is
+ * marked retrospective (incident_set_retrospective): what it opens says
+ * so, and the alerts keep the keys the live run gives them, so the alerts
+ * keibid already raised and those of an earlier replay are not counted
+ * again.  Revisions wait in the outbox of each incident output for keibid.
  */
 #include "config.h"
 
@@ -22,6 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +63,7 @@
 #define RP_DAY_US	(86400LL * 1000000)
 #define RP_EXIT_USAGE	2
 #define RP_EXIT_INTEGRITY 3
+#define RP_EXIT_BUSY	4	/* --into-store while keibid owns the store */
 
 /* One source: its segments in order, read as one stream of lines. */
 struct rp_src {
@@ -97,6 +110,9 @@ struct replay {
 	struct rp_src		*cur;		/* source being dispatched */
 	size_t			 max_line;
 	bool			 json;
+	bool			 into;		/* --into-store: the live store */
+	struct store_incident	*before;	/* its rows before the replay */
+	size_t			 nbefore;
 	int64_t			 from;
 	int64_t			 to;
 	struct progress		*pg;
@@ -494,6 +510,97 @@ rp_scratch_remove(const char *dir)
 	rmdir(dir);
 }
 
+/* True if row in was in the live store, at that revision, before. */
+static bool
+rp_unchanged(struct replay *rp, const struct store_incident *in)
+{
+	size_t	i;
+
+	for (i = 0; i < rp->nbefore; i++)
+		if (strcmp(rp->before[i].id, in->id) == 0)
+			return rp->before[i].revision == in->revision;
+	return false;
+}
+
+/* Free what one row of store_incidents() holds (not the row). */
+static void
+rp_row_clear(struct store_incident *in)
+{
+	free(in->id);
+	free(in->dedup_key);
+	free(in->category);
+	free(in->severity);
+	free(in->status);
+	free(in->activity);
+	free(in->title);
+	free(in->doc);
+	free(in->state);
+	memset(in, 0, sizeof *in);
+}
+
+/* Who replays, for the timeline: "keibictl replay (USER)". */
+static char *
+rp_who(void)
+{
+	struct passwd	*pw;
+	char		*who;
+	int		 rc;
+
+	if ((pw = getpwuid(getuid())) != NULL && pw->pw_name != NULL)
+		rc = asprintf(&who, "keibictl replay (%s)", pw->pw_name);
+	else
+		rc = asprintf(&who, "keibictl replay (uid %u)",
+		    (unsigned int)getuid());
+	if (rc == -1)
+		fatal("asprintf");
+	return who;
+}
+
+/*
+ * Open the live incident store as its owner, with a retrospective
+ * manager whose revisions wait for the incident outputs; 0, or the exit
+ * status after a message.
+ */
+static int
+rp_open_live(struct replay *rp)
+{
+	char	**outs = NULL, *cause = NULL, *who;
+	size_t	  nouts = 0, i;
+	bool	  busy = false;
+
+	rp->st = store_open(rp->conf->state_dir, STORE_OWNER, &busy, &cause);
+	if (rp->st == NULL) {
+		if (busy) {
+			fprintf(stderr, "keibictl replay: keibid is running and "
+			    "owns the incident store (%s/%s is locked); "
+			    "--into-store writes only while keibid is stopped: "
+			    "stop it, replay, start it again (nothing was "
+			    "written)\n", rp->conf->state_dir, STORE_LOCK);
+			free(cause);
+			return RP_EXIT_BUSY;
+		}
+		fprintf(stderr, "keibictl replay: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	rp->nbefore = store_incidents(rp->st, NULL, &rp->before);
+	for (i = 0; i < rp->conf->noutputs; i++) {
+		if (rp->conf->outputs[i].name == NULL ||
+		    strcmp(rp->conf->outputs[i].type, "alerts") == 0)
+			continue;
+		outs = reallocarray(outs, nouts + 1, sizeof *outs);
+		if (outs == NULL)
+			fatal("reallocarray");
+		outs[nouts++] = rp->conf->outputs[i].name;
+	}
+	rp->im = incident_open(rp->conf, rp->st, rp->en, outs, nouts);
+	free(outs);
+	who = rp_who();
+	incident_set_retrospective(rp->im, who);
+	free(who);
+	return 0;
+}
+
 /* The incidents the scratch manager opened. */
 static void
 rp_print_incidents(struct replay *rp)
@@ -501,10 +608,24 @@ rp_print_incidents(struct replay *rp)
 	struct store_incident	*v;
 	json_t			*o;
 	char			*doc, *s, a[64], b[64], esc[512];
-	size_t			 n, i;
+	size_t			 n, i, k;
 
 	n = store_incidents(rp->st, NULL, &v);
-	if (!rp->json)
+	if (rp->into) {
+		/* Only what this replay opened or changed. */
+		for (i = 0, k = 0; i < n; i++) {
+			if (rp_unchanged(rp, &v[i])) {
+				rp_row_clear(&v[i]);
+				continue;
+			}
+			v[k++] = v[i];
+		}
+		n = k;
+	}
+	if (!rp->json && rp->into)
+		printf("\n%zu incidents opened or updated in the live incident "
+		    "store (retrospective):\n", n);
+	else if (!rp->json)
 		printf("\n%zu incidents would have been opened "
 		    "(retrospective):\n", n);
 	for (i = n; i > 0; i--) {
@@ -519,7 +640,12 @@ rp_print_incidents(struct replay *rp)
 			}
 			free(doc);
 			json_object_set_new(o, "type", json_string("incident"));
-			json_object_set_new(o, "retrospective", json_true());
+			/* In the live store the record says what it is. */
+			if (!rp->into)
+				json_object_set_new(o, "retrospective",
+				    json_true());
+			else
+				json_object_set_new(o, "stored", json_true());
 			s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 			printf("%s\n", s);
 			free(s);
@@ -670,9 +796,11 @@ ctl_replay_exec(int argc, char **argv)
 		{ "dir", required_argument, NULL, 'd' },
 		{ "json", no_argument, NULL, 'J' },
 		{ "no-incidents", no_argument, NULL, 'N' },
+		{ "into-store", no_argument, NULL, 'I' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct replay	 rp;
+	struct incident_stats ist;
 	char		**sources = NULL, *cause, *scratch = NULL;
 	const char	*dir = NULL, *tzcause;
 	size_t		 nsources = 0, i;
@@ -728,17 +856,25 @@ ctl_replay_exec(int argc, char **argv)
 		case 'N':
 			incidents = false;
 			break;
+		case 'I':
+			rp.into = true;
+			break;
 		default:
 			bad = true;
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	if (rp.into && !incidents) {
+		fprintf(stderr, "keibictl replay: --into-store and "
+		    "--no-incidents exclude each other\n");
+		bad = true;
+	}
 	if (bad) {
 		fprintf(stderr, "usage: keibictl replay [--source NAME] "
 		    "[--since 30d | --from TIME --to TIME]\n"
-		    "       [--json] [--no-incidents] [--dir DIR] "
-		    "[RULES...]\n");
+		    "       [--json] [--no-incidents | --into-store] "
+		    "[--dir DIR] [RULES...]\n");
 		rc = RP_EXIT_USAGE;
 		goto out;
 	}
@@ -776,7 +912,10 @@ ctl_replay_exec(int argc, char **argv)
 		rc = RP_EXIT_USAGE;
 		goto out;
 	}
-	if (incidents) {
+	if (rp.into) {
+		if ((rc = rp_open_live(&rp)) != 0)
+			goto out;
+	} else if (incidents) {
 		if (asprintf(&scratch, "%s/keibi-replay.XXXXXX",
 		    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp") == -1)
 			fatal("asprintf");
@@ -809,11 +948,27 @@ ctl_replay_exec(int argc, char **argv)
 	}
 	rp_run(&rp);
 	progress_end(rp.pg);
+	memset(&ist, 0, sizeof ist);
 	if (rp.im != NULL) {
 		incident_flush(rp.im);
-		incident_sync(rp.im);
+		if (incident_sync(rp.im) != 0 && rp.into) {
+			fprintf(stderr, "keibictl replay: %s: the incidents "
+			    "could not be written\n", store_path(rp.st));
+			rc = 1;
+		}
 	}
-	if (!rp.json)
+	if (rp.im != NULL)
+		incident_stats(rp.im, &ist);
+	if (!rp.json && rp.into)
+		printf("replay: %llu segments, %llu lines, %llu events, %llu "
+		    "alerts (retrospective: written into the live incident "
+		    "store, %llu of them were there already)\n",
+		    (unsigned long long)rp.segments,
+		    (unsigned long long)rp.lines,
+		    (unsigned long long)rp.events,
+		    (unsigned long long)rp.alerts,
+		    (unsigned long long)ist.duplicates);
+	else if (!rp.json)
 		printf("replay: %llu segments, %llu lines, %llu events, %llu "
 		    "alerts (retrospective: nothing was sent or stored)\n",
 		    (unsigned long long)rp.segments,
@@ -840,6 +995,7 @@ out:
 	}
 	free(rp.srcs);
 	incident_close(rp.im);
+	store_incidents_free(rp.before, rp.nbefore);
 	if (rp.st != NULL)
 		store_close(rp.st);
 	if (scratch != NULL) {
@@ -862,10 +1018,13 @@ const struct ctl_cmd ctl_cmd_replay = {
 	.name = "replay",
 	.usage =
 "replay [--source NAME] [--since 30d | --from TIME --to TIME] [--json]\n"
-"        [--no-incidents] [--dir DIR] [RULES...]\n"
+"        [--no-incidents | --into-store] [--dir DIR] [RULES...]\n"
 "        run the rules (default: the configuration's) over the archived\n"
 "        segments on event time, as keibid would have; print the alerts\n"
 "        and the incidents they would have opened, marked retrospective,\n"
-"        each alert with its proof; nothing is sent or stored",
+"        each alert with its proof; nothing is sent or stored, unless\n"
+"        --into-store: then they are opened in the live incident store,\n"
+"        marked retrospective (only while keibid is stopped: it owns the\n"
+"        store; alerts already there are not counted again)",
 	.exec = ctl_replay_exec,
 };

@@ -197,6 +197,7 @@ mf_load_line(void *arg, const struct mf_line *ml)
 {
 	struct manifest	*m = arg;
 	struct mf_seg	*s;
+	struct mf_gap	*g;
 	const char	*type, *file, *why = NULL;
 	size_t		 i;
 
@@ -224,6 +225,24 @@ mf_load_line(void *arg, const struct mf_line *ml)
 		return 0;
 	type = json_string_value(json_object_get(ml->o, "type"));
 	file = json_string_value(json_object_get(ml->o, "file"));
+	if (type != NULL && strcmp(type, "gap") == 0) {
+		m->gap = reallocarray(m->gap, m->ngap + 1, sizeof *m->gap);
+		if (m->gap == NULL)
+			fatal("reallocarray");
+		g = &m->gap[m->ngap++];
+		memset(g, 0, sizeof *g);
+		g->n = ml->n;
+		g->source = mf_strdup(json_string_value(json_object_get(ml->o,
+		    "source")));
+		g->dev = mf_u64(ml->o, "dev");
+		g->ino = mf_u64(ml->o, "inode");
+		g->start = mf_u64(ml->o, "offset_start");
+		g->end = mf_u64(ml->o, "offset_end");
+		g->resume = json_object_get(ml->o, "resume") != NULL ?
+		    mf_u64(ml->o, "resume") : g->end;
+		g->ok = why == NULL;
+		return 0;
+	}
 	if (type == NULL || file == NULL)
 		return 0;
 	if (strcmp(type, "deleted") == 0) {
@@ -310,6 +329,9 @@ manifest_free(struct manifest *m)
 		free(m->seg[i].line);
 	}
 	free(m->seg);
+	for (i = 0; i < m->ngap; i++)
+		free(m->gap[i].source);
+	free(m->gap);
 	free(m->why_bad);
 	free(m->dir);
 	free(m);
@@ -324,6 +346,36 @@ manifest_find(const struct manifest *m, const char *file)
 		if (strcmp(m->seg[i - 1].file, file) == 0)
 			return &m->seg[i - 1];
 	return NULL;
+}
+
+int
+manifest_file_end(const struct manifest *m, const char *source, uint64_t dev,
+    uint64_t ino, uint64_t *end, const struct mf_seg **seg)
+{
+	const struct mf_seg	*s = NULL;
+	const struct mf_gap	*g = NULL;
+	size_t			 i;
+
+	for (i = m->nseg; i > 0 && s == NULL; i--)
+		if (m->seg[i - 1].dev == dev && m->seg[i - 1].ino == ino &&
+		    m->seg[i - 1].source != NULL &&
+		    strcmp(m->seg[i - 1].source, source) == 0)
+			s = &m->seg[i - 1];
+	for (i = m->ngap; i > 0 && g == NULL; i--)
+		if (m->gap[i - 1].dev == dev && m->gap[i - 1].ino == ino &&
+		    m->gap[i - 1].source != NULL &&
+		    strcmp(m->gap[i - 1].source, source) == 0)
+			g = &m->gap[i - 1];
+	if (s == NULL && g == NULL)
+		return 0;
+	if (g != NULL && (s == NULL || g->n > s->n)) {
+		*end = g->resume;
+		*seg = NULL;
+	} else {
+		*end = s->end;
+		*seg = s;
+	}
+	return 1;
 }
 
 bool

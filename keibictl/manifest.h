@@ -66,10 +66,27 @@ struct mf_seg {
 	bool		 ok;		/* its text and link verify */
 };
 
+/*
+ * A gap entry: bytes of a file that the archive does not hold (lost,
+ * skipped at start); reading went on at resume.
+ */
+struct mf_gap {
+	uint64_t	 n;		/* entry number */
+	char		*source;
+	uint64_t	 dev;
+	uint64_t	 ino;
+	uint64_t	 start;
+	uint64_t	 end;
+	uint64_t	 resume;
+	bool		 ok;		/* its text and link verify */
+};
+
 struct manifest {
 	char		*dir;
 	struct mf_seg	*seg;		/* segment entries, in order */
 	size_t		 nseg;
+	struct mf_gap	*gap;		/* gap entries, in order */
+	size_t		 ngap;
 	uint64_t	 entries;
 	char		 head[65];	/* hash of the last entry */
 	uint64_t	 last_bad;	/* last entry that fails; 0: none */
@@ -86,6 +103,16 @@ void		 manifest_free(struct manifest *);
 /* The entry of segment file (relative to the archive); NULL if none. */
 const struct mf_seg *manifest_find(const struct manifest *,
 		    const char *file);
+/*
+ * Where the archive's account of file dev/ino of source ends: the last
+ * entry for it in manifest order (a segment or a gap; a file cut and
+ * written again starts over at 0 in a later entry).  1 with *end (a
+ * segment's offset_end, a gap's resume offset) and *seg (the segment, or
+ * NULL after a gap); 0 when no entry names the file.
+ */
+int		 manifest_file_end(const struct manifest *, const char *source,
+		    uint64_t dev, uint64_t ino, uint64_t *end,
+		    const struct mf_seg **seg);
 /* True if every entry from number n to the newest verifies. */
 bool		 manifest_chain_ok(const struct manifest *, uint64_t n);
 

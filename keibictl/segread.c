@@ -4,8 +4,11 @@
  * line framer, which hands out lines in place; a line is parsed exactly
  * as source.c does (trailing \r dropped, dataset defaulted, addresses and
  * direction finished).  Memory is bounded by the line cap and two blocks,
- * whatever the segment holds.  This module never uses a byte of a file
- * whose hash it has not compared, and never writes anything.
+ * whatever the segment holds.  This module never uses a byte of a
+ * segment whose hash it has not compared, and never writes anything.
+ * segread_file reads the same way from a source file itself (what keibid
+ * has not sealed yet): those bytes have no hash to compare, and the
+ * caller must say so wherever they are shown.
  */
 #include "config.h"
 
@@ -224,5 +227,93 @@ done:
 	EVP_MD_CTX_free(md);
 	free(in);
 	close(fd);
+	return rc;
+}
+
+int
+segread_hash_range(int fd, uint64_t start, uint64_t end, char *hex)
+{
+	EVP_MD_CTX	*md;
+	unsigned char	*buf, mdv[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	uint64_t	 at = start;
+	size_t		 want;
+	ssize_t		 n;
+	int		 rc = -1;
+
+	if ((buf = malloc(SR_BLOCK)) == NULL)
+		fatal("malloc");
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		fatalx("EVP");
+	while (at < end) {
+		want = end - at < SR_BLOCK ? (size_t)(end - at) : SR_BLOCK;
+		n = pread(fd, buf, want, (off_t)at);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		at += (uint64_t)n;
+	}
+	EVP_DigestFinal_ex(md, mdv, &mdlen);
+	manifest_hex(mdv, mdlen, hex);
+	rc = 0;
+out:
+	EVP_MD_CTX_free(md);
+	free(buf);
+	return rc;
+}
+
+int
+segread_file(const struct segread *sr, int fd, uint64_t start, uint64_t end,
+    int64_t ref_us, struct segread_result *res)
+{
+	struct sr_ctx		 c;
+	struct parser_opts	 po;
+	struct linebuf		 lb;
+	char			*out;
+	uint64_t		 at = start;
+	size_t			 avail;
+	ssize_t			 n;
+	int			 rc = 0;
+
+	memset(res, 0, sizeof *res);
+	memset(&c, 0, sizeof c);
+	c.sr = sr;
+	c.res = res;
+	memset(&po, 0, sizeof po);
+	po.tz = sr->tz;
+	po.max_queue = sr->max_queue;
+	po.ref_us = ref_us;
+	if ((c.state = sr->parser->state_new(&po)) == NULL)
+		fatalx("parser state");
+	if (sr->parser->set_ref != NULL && ref_us != 0)
+		sr->parser->set_ref(c.state, ref_us);
+	linebuf_init(&lb, sr->max_line, start);
+	while (!c.stop && at < end) {
+		out = linebuf_space(&lb, &avail);
+		if (avail > end - at)
+			avail = (size_t)(end - at);
+		if (avail > SR_BLOCK)
+			avail = SR_BLOCK;
+		n = pread(fd, out, avail, (off_t)at);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			res->why = "the file cannot be read";
+			rc = -1;
+			break;
+		}
+		if (n == 0)
+			break;		/* cut meanwhile: what was read stands */
+		at += (uint64_t)n;
+		res->raw += (uint64_t)n;
+		linebuf_commit(&lb, (size_t)n, sr_line, &c);
+	}
+	/* No flush: a line without its newline is not finished yet. */
+	res->stopped = c.stop;
+	linebuf_free(&lb);
+	sr->parser->state_free(c.state);
 	return rc;
 }

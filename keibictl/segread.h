@@ -69,4 +69,22 @@ struct segread_result {
 int		 segread_run(const struct segread *, const struct mf_seg *,
 		    struct segread_result *);
 
+/*
+ * Read bytes start..end of an open plain file (a source file, for what
+ * keibid has not sealed yet) through sr, framed and parsed as segread_run
+ * does; a line's off is its offset in the file.  Only whole lines are
+ * read: bytes after the last newline before end are left, as keibid
+ * leaves a line it has not finished.  ref_us dates year-less times.
+ * Nothing is hashed: these bytes have no proof.  0, or -1 with res->why.
+ */
+int		 segread_file(const struct segread *, int fd, uint64_t start,
+		    uint64_t end, int64_t ref_us, struct segread_result *);
+
+/*
+ * SHA-256 (hex) of bytes start..end of an open file into hex[65]; 0, or
+ * -1 when the file is shorter or cannot be read.
+ */
+int		 segread_hash_range(int fd, uint64_t start, uint64_t end,
+		    char *hex);
+
 #endif
