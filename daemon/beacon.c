@@ -28,6 +28,17 @@
 
 #define BF_ALERTED	0x01
 
+/*
+ * Prevalence: distinct internal sources per destination, counted in a
+ * HyperLogLog of BEACON_HLL_DST one-byte registers (about 13 % error,
+ * exact enough below ~100 sources through linear counting), and all
+ * sources of the rule in one of BEACON_HLL_ALL (about 3 %).
+ */
+#define BEACON_HLL_DST_BITS	6
+#define BEACON_HLL_DST		(1 << BEACON_HLL_DST_BITS)
+#define BEACON_HLL_ALL_BITS	10
+#define BEACON_HLL_ALL		(1 << BEACON_HLL_ALL_BITS)
+
 #define BEACON_TRACKED	0x80000000ULL	/* in a first-sighting slot */
 #define BEACON_SECS	0x7fffffffULL	/* a second, or a tracked index */
 
@@ -46,6 +57,16 @@ struct beacon_conf {
 	uint64_t	max_pairs;
 	double		threshold;
 	enum beacon_key	key;
+	uint64_t	max_destinations;
+	uint64_t	prevalence_min_hosts;
+	double		prevalence_free;
+};
+
+/* A destination: when it was first seen and who talks to it. */
+struct beacon_dest {
+	int64_t		first_us;	/* event time of its first connection */
+	int64_t		last_us;
+	uint8_t		reg[BEACON_HLL_DST];
 };
 
 struct beacon_pair {
@@ -63,6 +84,7 @@ struct beacon_pair {
 	uint8_t		flags;
 	uint8_t		dst_len;
 	uint8_t		dst_ip;		/* dst is an address[:port] */
+	uint64_t	dkey;		/* of its destination (beacon_dest) */
 	struct netaddr	src;
 	uint16_t	hours[24];
 	uint32_t	ts[BEACON_RING];	/* sorted, oldest first */
@@ -86,12 +108,51 @@ struct beacon_state {
 	 */
 	uint64_t	*seen;
 	size_t		 seen_mask;
+	/*
+	 * Destinations, capped at max_destinations (least recently touched
+	 * evicted, counted in the rule's dropped), and every source seen.
+	 */
+	struct ktab	 dests;
+	uint8_t		 hosts[BEACON_HLL_ALL];
 };
 
 static double
 beacon_round3(double x)
 {
 	return floor(x * 1000.0 + 0.5) / 1000.0;
+}
+
+/* Add the source whose hash is h to registers reg[1 << bits]. */
+static inline void
+beacon_hll_add(uint8_t *reg, unsigned int bits, uint64_t h)
+{
+	uint64_t	w = h >> bits;
+	uint8_t		rank;
+
+	rank = w == 0 ? (uint8_t)(65 - bits) :
+	    (uint8_t)(__builtin_ctzll(w) + 1);
+	if (reg[h & ((1U << bits) - 1)] < rank)
+		reg[h & ((1U << bits) - 1)] = rank;
+}
+
+/* Distinct sources counted in reg[m]: HyperLogLog, linear when few. */
+static double
+beacon_hll_count(const uint8_t *reg, size_t m)
+{
+	double	sum = 0, e, alpha;
+	size_t	i, zeros = 0;
+
+	for (i = 0; i < m; i++) {
+		sum += ldexp(1.0, -(int)reg[i]);
+		if (reg[i] == 0)
+			zeros++;
+	}
+	alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709 :
+	    0.7213 / (1 + 1.079 / (double)m);
+	e = alpha * (double)m * (double)m / sum;
+	if (e <= 2.5 * (double)m && zeros > 0)
+		e = (double)m * log((double)m / (double)zeros);
+	return e;
 }
 
 static double
@@ -351,7 +412,8 @@ beacon_check(struct rule *r, char **cause)
 	const struct rule_param	*p;
 	static const char *const known[] = { "window", "threshold",
 	    "min_connections", "span_min", "span_connections", "strobe",
-	    "max_pairs", "key", NULL };
+	    "max_pairs", "key", "max_destinations", "prevalence_free",
+	    "prevalence_min_hosts", NULL };
 	size_t			 i, j;
 
 	for (i = 0; i < r->nparams; i++) {
@@ -361,7 +423,9 @@ beacon_check(struct rule *r, char **cause)
 		if (known[j] == NULL) {
 			if (asprintf(cause, "unknown beacon parameter '%s' "
 			    "(window, threshold, min_connections, span_min, "
-			    "span_connections, strobe, max_pairs, key)",
+			    "span_connections, strobe, max_pairs, key, "
+			    "max_destinations, prevalence_free, "
+			    "prevalence_min_hosts)",
 			    r->params[i].key) == -1)
 				fatal("asprintf");
 			return -1;
@@ -379,7 +443,13 @@ beacon_check(struct rule *r, char **cause)
 	    detect_param_u64(r, "strobe", 86400, 10, UINT32_MAX, &c.strobe,
 	    cause) != 0 ||
 	    detect_param_u64(r, "max_pairs", 1000000, 1, 16 * 1024 * 1024,
-	    &c.max_pairs, cause) != 0)
+	    &c.max_pairs, cause) != 0 ||
+	    detect_param_u64(r, "max_destinations", 65536, 1, 16 * 1024 * 1024,
+	    &c.max_destinations, cause) != 0 ||
+	    detect_param_frac(r, "prevalence_free", 0.2, &c.prevalence_free,
+	    cause) != 0 ||
+	    detect_param_u64(r, "prevalence_min_hosts", 10, 1, 1000000000,
+	    &c.prevalence_min_hosts, cause) != 0)
 		return -1;
 	if ((p = rule_param(r, "key")) != NULL && (p->value == NULL ||
 	    (strcmp(p->value, "auto") != 0 && strcmp(p->value, "domain") != 0 &&
@@ -418,6 +488,12 @@ beacon_state(struct rule *r)
 	    &bs->conf.strobe, &cause);
 	(void)detect_param_u64(r, "max_pairs", 1000000, 1, 16 * 1024 * 1024,
 	    &bs->conf.max_pairs, &cause);
+	(void)detect_param_u64(r, "max_destinations", 65536, 1,
+	    16 * 1024 * 1024, &bs->conf.max_destinations, &cause);
+	(void)detect_param_frac(r, "prevalence_free", 0.2,
+	    &bs->conf.prevalence_free, &cause);
+	(void)detect_param_u64(r, "prevalence_min_hosts", 10, 1, 1000000000,
+	    &bs->conf.prevalence_min_hosts, &cause);
 	free(cause);	/* checked at load: cannot fail here */
 	bs->conf.key = BK_AUTO;
 	if ((p = rule_param(r, "key")) != NULL && p->value != NULL) {
@@ -430,6 +506,8 @@ beacon_state(struct rule *r)
 	    (size_t)bs->conf.max_pairs);
 	bs->t.victim = beacon_victim;
 	bs->t.ctx = bs;
+	ktab_init(&bs->dests, sizeof(struct beacon_dest),
+	    (size_t)bs->conf.max_destinations);
 	bs->seen_mask = 1023;
 	while (bs->seen_mask < bs->conf.max_pairs - 1 &&
 	    bs->seen_mask < (1U << 22) - 1)
@@ -448,6 +526,7 @@ beacon_free(void *state)
 	if (bs == NULL)
 		return;
 	ktab_free(&bs->t);
+	ktab_free(&bs->dests);
 	free(bs->seen);
 	free(bs);
 }
@@ -520,6 +599,43 @@ beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
 	return true;
 }
 
+/*
+ * Weigh a judged pair by the prevalence of its destination: the share of
+ * all sources seen that talk to it.  A destination most of the network
+ * talks to is a CDN, an update or time server, not a command server, so
+ * above prevalence_free the score falls linearly to 0 at 100 %; it is left
+ * alone while fewer than prevalence_min_hosts sources have been seen (in a
+ * small network every destination is prevalent).  Fills the prevalence
+ * and first-seen fields of s.
+ */
+static void
+beacon_weigh(struct beacon_state *bs, const struct beacon_pair *p,
+    struct beacon_score *s)
+{
+	const struct beacon_conf *c = &bs->conf;
+	struct beacon_dest	*d;
+	double			 free_, f;
+
+	s->raw = s->score;
+	s->hosts = beacon_hll_count(bs->hosts, BEACON_HLL_ALL);
+	if ((d = ktab_find(&bs->dests, p->dkey)) == NULL)
+		return;			/* evicted: nothing known */
+	s->has_prev = true;
+	s->first_seen_us = d->first_us;
+	s->dst_hosts = beacon_hll_count(d->reg, BEACON_HLL_DST);
+	if (s->dst_hosts < 1)
+		s->dst_hosts = 1;
+	if (s->hosts < s->dst_hosts)
+		s->hosts = s->dst_hosts;
+	s->prevalence = s->dst_hosts / s->hosts;
+	free_ = c->prevalence_free;
+	if (s->hosts < (double)c->prevalence_min_hosts ||
+	    s->prevalence <= free_ || free_ >= 1)
+		return;
+	f = 1 - (s->prevalence - free_) / (1 - free_);
+	s->score = beacon_round3(s->score * (f > 0 ? f : 0));
+}
+
 /* Fill rec with a description of the pair (for an alert at flush time). */
 static void
 beacon_describe(struct ruleset *rs, const struct beacon_pair *p,
@@ -561,7 +677,8 @@ beacon_alert(struct ruleset *rs, struct rule *r, struct beacon_state *bs,
     const struct record *rec, rule_match_cb cb, void *arg)
 {
 	struct record	 a;
-	char		 reason[512], span[32], ds[16], srcbuf[64];
+	char		 reason[768], span[32], ds[16], srcbuf[64];
+	char		 prev[160], when[64], raw[48];
 	int64_t		 secs = (p->last_us - p->first_us) / 1000000;
 
 	p->flags |= BF_ALERTED;
@@ -571,19 +688,29 @@ beacon_alert(struct ruleset *rs, struct rule *r, struct beacon_state *bs,
 		snprintf(ds, sizeof ds, "%.3f", s->ds);
 	else
 		snprintf(ds, sizeof ds, "n/a");
+	prev[0] = raw[0] = '\0';
+	if (s->has_prev) {
+		record_format_time(s->first_seen_us, p->tz_off, 0, when,
+		    sizeof when);
+		snprintf(prev, sizeof prev, "; prevalence %.0f%% (%.0f of "
+		    "%.0f sources), destination first seen %s",
+		    s->prevalence * 100, s->dst_hosts, s->hosts, when);
+	}
+	if (s->raw > s->score)
+		snprintf(raw, sizeof raw, " (%.3f before prevalence)", s->raw);
 	if (strobe)
 		snprintf(reason, sizeof reason, "strobe: %u connections to "
 		    "%.*s within the window (at least %llu)", p->count,
 		    (int)p->dst_len, p->dst,
 		    (unsigned long long)bs->conf.strobe);
 	else
-		snprintf(reason, sizeof reason, "beacon to %.*s: score %.3f "
+		snprintf(reason, sizeof reason, "beacon to %.*s: score %.3f%s "
 		    "(timing %.3f, regularity %.3f, size %s, day %.3f%s), %u "
-		    "connections over %s, median interval %.0fs",
-		    (int)p->dst_len, p->dst, s->score, s->ts, s->disp, ds,
+		    "connections over %s, median interval %.0fs%s",
+		    (int)p->dst_len, p->dst, s->score, raw, s->ts, s->disp, ds,
 		    s->day, s->span_ok &&
 		    s->span >= s->day ? ", judged on its active span" : "",
-		    p->count, span, s->median);
+		    p->count, span, s->median, prev);
 	if (rec != NULL)
 		a = *rec;
 	else
@@ -703,11 +830,12 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 {
 	struct beacon_state	*bs;
 	struct beacon_pair	*p;
+	struct beacon_dest	*dd;
 	struct beacon_score	 s;
 	struct span		 b;
 	char			 dst[256];
 	size_t			 dlen;
-	uint64_t		 key, n, tag, *slot;
+	uint64_t		 key, n, tag, *slot, hs, dkey;
 	uint32_t		 sz = UINT32_MAX, sum;
 	int64_t			 t, first_s, d;
 	bool			 isnew, is_ip, own = false;
@@ -718,14 +846,35 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	bs = beacon_state(r);
 	if (!beacon_dst(&bs->conf, rec, dst, sizeof dst, &dlen, &is_ip))
 		return;
-	key = rule_hash(rule_hash(rs->seed, rec->src.a, sizeof rec->src.a),
-	    dst, dlen);
+	hs = rule_hash(rs->seed, rec->src.a, sizeof rec->src.a);
+	key = rule_hash(hs, dst, dlen);
+	dkey = rule_hash(rs->seed ^ 0x646573744b4b4b4bULL, dst, dlen);
 	slot = &bs->seen[key & bs->seen_mask];
 	/* The slot is a cache miss: let it load while expiry runs. */
 	__builtin_prefetch(slot);
+	ktab_prefetch(&bs->dests, dkey);
 	if ((++bs->tick & 7) == 0)
 		beacon_expire(rs, bs);
 	t = rec->ts_us / 1000000;
+	/*
+	 * Every connection counts its source for the destination's
+	 * prevalence, first sightings too; a destination idle for a whole
+	 * window starts counting again (its first sighting stays).
+	 */
+	dd = ktab_get(&bs->dests, dkey, &isnew);
+	r->dropped += bs->t.evicted + bs->dests.evicted;
+	bs->t.evicted = bs->dests.evicted = 0;
+	if (isnew)
+		dd->first_us = dd->last_us = rec->ts_us;
+	else if (rec->ts_us - dd->last_us > bs->conf.window_us) {
+		memset(dd->reg, 0, sizeof dd->reg);
+		dd->last_us = rec->ts_us;
+	} else if (rec->ts_us > dd->last_us)
+		dd->last_us = rec->ts_us;
+	if (rec->ts_us < dd->first_us)
+		dd->first_us = rec->ts_us;
+	beacon_hll_add(dd->reg, BEACON_HLL_DST_BITS, hs);
+	beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs);
 	first_s = t;
 	tag = (key >> 32) | 1;
 	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) == 0) {
@@ -773,6 +922,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		p->first_us = first_s * 1000000;
 		p->base_s = (first_s < t ? first_s : t) - 3600;
 		p->src = rec->src;
+		p->dkey = dkey;
 		p->dst_ip = is_ip;
 		p->dst_len = (uint8_t)(dlen < BEACON_DST_MAX ? dlen :
 		    BEACON_DST_MAX);
@@ -818,6 +968,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (p->since < BEACON_JUDGE_EVERY ||
 	    !beacon_judge(&bs->conf, p, &s))
 		return;
+	beacon_weigh(bs, p, &s);
 	p->since = 0;
 	p->score = (float)s.score;
 	if (s.score >= bs->conf.threshold)
@@ -838,6 +989,7 @@ beacon_flush(struct ruleset *rs, struct rule *r, rule_match_cb cb, void *arg)
 		if ((p->flags & BF_ALERTED) || p->since == 0 ||
 		    !beacon_judge(&bs->conf, p, &s))
 			continue;
+		beacon_weigh(bs, p, &s);
 		p->since = 0;
 		p->score = (float)s.score;
 		if (s.score >= bs->conf.threshold)

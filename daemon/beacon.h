@@ -23,7 +23,16 @@
  * The pair's score is the higher one, but no more than the dispersion
  * score (the span's timing) when that is under 0.7: intervals as
  * dispersed as random arrivals are no beacon, whatever the other terms
- * say.  At or over the threshold a pair alerts once.  Pairs seen 86400 times in the window are strobes.  The table is
+ * say.  Then prevalence (as RITA weighs it): the share of all sources
+ * seen that talk to the pair's destination, counted per destination in a
+ * small HyperLogLog (64 one-byte registers) in a table capped at
+ * max_destinations (default 65536, about 100 bytes each, evictions
+ * counted), which also keeps when the destination was first seen.  Above
+ * prevalence_free (default 0.2) the score falls linearly to 0 at 100 %,
+ * once prevalence_min_hosts (default 10) sources have been seen: a
+ * destination most of the network calls on a timer is an update or CDN
+ * server, not a command server.  At or over the threshold a pair alerts
+ * once.  Pairs seen 86400 times in the window are strobes.  The table is
  * capped (max_pairs); when full, the least suspicious of the oldest pairs
  * is evicted, and counted.
  */
@@ -46,8 +55,14 @@ struct beacon_score {
 	double	disp;		/* beacon_span_ts_score of the intervals */
 	double	score;
 	double	median;		/* median interval, seconds */
+	double	raw;		/* score before prevalence */
+	double	prevalence;	/* dst_hosts / hosts; valid if has_prev */
+	double	dst_hosts;	/* distinct sources of the destination */
+	double	hosts;		/* distinct sources of the rule */
+	int64_t	first_seen_us;	/* the destination's first connection */
 	bool	has_ds;
 	bool	span_ok;
+	bool	has_prev;
 };
 
 /* RITA v5 sub-scores, exposed for tests.  Inputs need not be sorted. */

@@ -141,6 +141,7 @@ static void	cfg_out_to(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_username(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_password(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_tls(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_ca_file(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_language(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_address(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_facility(struct cfg_load *, struct cnode *, void *);
@@ -244,6 +245,7 @@ static const struct cfg_key cfg_output_keys[] = {
 	{ .name = "username", .fn = cfg_out_username },
 	{ .name = "password_file", .fn = cfg_out_password },
 	{ .name = "tls", .fn = cfg_out_tls },
+	{ .name = "ca_file", .fn = cfg_out_ca_file },
 	{ .name = "language", .fn = cfg_out_language },
 	{ .name = "address", .fn = cfg_out_address },
 	{ .name = "facility", .fn = cfg_out_facility },
@@ -1932,6 +1934,13 @@ cfg_out_tls(struct cfg_load *cl, struct cnode *n, void *arg)
 	cfg_word_set(cl, n, "tls", v, &((struct output_conf *)arg)->tls);
 }
 
+/* outputs[].ca_file: the CAs (PEM) that a TLS receiver must chain to. */
+static void
+cfg_out_ca_file(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_path_set(cl, n, "ca_file", &((struct output_conf *)arg)->ca_file);
+}
+
 static const char *const cfg_languages[] = { "en", "ja", NULL };
 
 /* outputs[].language: the language of incident mail. */
@@ -1952,9 +1961,9 @@ cfg_out_address(struct cfg_load *cl, struct cnode *n, void *arg)
 	if (cfg_scalar(cl, n, "address", "an address") == NULL)
 		return;
 	if (strncmp(n->s, "udp://", 6) != 0 && strncmp(n->s, "tcp://", 6) != 0 &&
-	    strncmp(n->s, "unix:", 5) != 0) {
+	    strncmp(n->s, "tls://", 6) != 0 && strncmp(n->s, "unix:", 5) != 0) {
 		cfg_error_at(cl, n, "address must be udp://HOST:PORT, "
-		    "tcp://HOST:PORT or unix:PATH, not '%s'",
+		    "tcp://HOST:PORT, tls://HOST:PORT or unix:PATH, not '%s'",
 		    cfg_esc(n, e, sizeof e));
 		return;
 	}
@@ -2371,6 +2380,7 @@ config_output_clear(struct output_conf *o)
 	free(o->username);
 	free(o->password_file);
 	free(o->tls);
+	free(o->ca_file);
 	free(o->language);
 	free(o->address);
 	free(o->app_name);

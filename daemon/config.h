@@ -87,8 +87,9 @@ struct output_conf {
 	char		*username;
 	char		*password_file;
 	char		*tls;		/* email: "starttls", "try", "none" */
+	char		*ca_file;	/* email, webhook, syslog: CAs to trust */
 	char		*language;	/* email: "en" or "ja" */
-	char		*address;	/* syslog: udp://h:p, tcp://h:p, unix:/p */
+	char		*address;	/* syslog: udp://, tcp://, tls://h:p, unix:/p */
 	size_t		 facility;	/* syslog facility number */
 	char		*app_name;	/* syslog APP-NAME */
 	size_t		 timeout;	/* s per attempt */

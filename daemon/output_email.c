@@ -1,7 +1,8 @@
 /*
  * output_email.c: incidents as RFC 5322 mail (type email), sent with
  * libcurl's SMTP client through the outbox's multi handle (STARTTLS when
- * tls is starttls or try, implicit TLS with smtps://).  Each revision is
+ * tls is starttls or try, implicit TLS with smtps://; the server
+ * certificate is checked against ca_file, or the system CAs).  Each revision is
  * one message whose Message-ID is derived from the incident id and the
  * revision, so a retry sends the same message; updates carry In-Reply-To
  * and References of the first message, so mail clients and RT/RTIR
@@ -13,6 +14,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,7 @@ struct output_mail {
 	char		*username;
 	char		*password;
 	int		 tls;		/* CURLUSESSL_* */
+	char		*ca_file;	/* CAs to trust, or NULL: the system's */
 	bool		 ja;
 	long		 timeout;
 	char		 host[256];
@@ -102,17 +105,17 @@ output_mail_open(const struct output_conf *oc, char **cause)
 	if (oc->username != NULL && (o->username = strdup(oc->username)) ==
 	    NULL)
 		fatal("strdup");
-	if (oc->password_file != NULL && (o->password = outbox_secret(
-	    oc->password_file, &len, cause)) == NULL) {
-		free(o->url);
-		free(o->from);
-		for (i = 0; i < o->nto; i++)
-			free(o->to[i]);
-		free(o->to);
-		free(o->username);
-		free(o);
-		return NULL;
+	if (oc->ca_file != NULL && (o->ca_file = strdup(oc->ca_file)) == NULL)
+		fatal("strdup");
+	if (oc->ca_file != NULL && access(oc->ca_file, R_OK) != 0) {
+		if (asprintf(cause, "%s: %s", oc->ca_file, strerror(errno)) ==
+		    -1)
+			fatal("asprintf");
+		goto fail;
 	}
+	if (oc->password_file != NULL && (o->password = outbox_secret(
+	    oc->password_file, &len, cause)) == NULL)
+		goto fail;
 	if (oc->tls == NULL || strcmp(oc->tls, "starttls") == 0)
 		o->tls = CURLUSESSL_ALL;
 	else if (strcmp(oc->tls, "try") == 0)
@@ -125,6 +128,16 @@ output_mail_open(const struct output_conf *oc, char **cause)
 	    strpbrk(o->host, "<>@ \r\n") != NULL)
 		snprintf(o->host, sizeof o->host, "localhost");
 	return o;
+fail:
+	free(o->url);
+	free(o->from);
+	for (i = 0; i < o->nto; i++)
+		free(o->to[i]);
+	free(o->to);
+	free(o->username);
+	free(o->ca_file);
+	free(o);
+	return NULL;
 }
 
 static int
@@ -343,6 +356,11 @@ output_mail_deliver(void *arg, struct output_job *job)
 	curl_easy_setopt(r->easy, CURLOPT_READDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_INFILESIZE, (long)r->len);
 	curl_easy_setopt(r->easy, CURLOPT_USE_SSL, (long)o->tls);
+	/* Never talk to a server whose certificate does not check out. */
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL)
+		curl_easy_setopt(r->easy, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT, o->timeout);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, o->timeout);
@@ -381,6 +399,7 @@ output_mail_close(void *arg)
 		free(o->to[i]);
 	free(o->to);
 	free(o->username);
+	free(o->ca_file);
 	free(o);
 }
 

@@ -10,7 +10,8 @@
  * id), remembers the id TheHive gives it and updates that alert with
  * PATCH afterwards; a create refused as a duplicate looks the alert up.
  *
- * 2xx is delivered; 408, 425, 429 and 5xx and transport errors are tried
+ * An https receiver's certificate is checked against ca_file, or the
+ * system CAs.  2xx is delivered; 408, 425, 429 and 5xx and transport errors are tried
  * again (Retry-After is honoured); any other answer is final and goes to
  * the dead-letter file.  This output must never block, never log the
  * secret, and never follow redirects to another host.
@@ -18,10 +19,12 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -48,6 +51,7 @@ struct output_wh {
 	unsigned char	*secret;
 	size_t		 secret_len;
 	char		*api_key;
+	char		*ca_file;	/* CAs to trust, or NULL: the system's */
 	int		 tlp;
 	int		 pap;
 	long		 timeout;
@@ -114,6 +118,14 @@ output_wh_open(const struct output_conf *oc, char **cause)
 	    (o->name = strdup(oc->name != NULL ? oc->name : "webhook")) == NULL)
 		fatal("strdup");
 	o->timeout = (long)oc->timeout;
+	if (oc->ca_file != NULL && (o->ca_file = strdup(oc->ca_file)) == NULL)
+		fatal("strdup");
+	if (oc->ca_file != NULL && access(oc->ca_file, R_OK) != 0) {
+		if (asprintf(cause, "%s: %s", oc->ca_file, strerror(errno)) ==
+		    -1)
+			fatal("asprintf");
+		goto fail;
+	}
 	o->tlp = wh_level(oc->tlp, 2);
 	o->pap = wh_level(oc->pap, 2);
 	if (oc->secret_file != NULL) {
@@ -152,6 +164,7 @@ output_wh_open(const struct output_conf *oc, char **cause)
 fail:
 	free(o->url);
 	free(o->name);
+	free(o->ca_file);
 	free(o->secret);
 	free(o);
 	return NULL;
@@ -363,6 +376,10 @@ wh_send(struct wh_req *r)
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT, o->timeout);
 	curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(r->easy, CURLOPT_SSL_VERIFYHOST, 2L);
+	if (o->ca_file != NULL)
+		curl_easy_setopt(r->easy, CURLOPT_CAINFO, o->ca_file);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEFUNCTION, wh_write);
 	curl_easy_setopt(r->easy, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_HEADERFUNCTION, wh_header);
@@ -515,6 +532,7 @@ output_wh_close(void *arg)
 		explicit_bzero(o->api_key, strlen(o->api_key));
 	free(o->secret);
 	free(o->api_key);
+	free(o->ca_file);
 	free(o->url);
 	free(o->name);
 	free(o);

@@ -1733,6 +1733,384 @@ rule_compile_exception(struct rule_load *ld, yaml_node_t *n)
 	ld->rs->exc[ld->rs->nexc++] = x;
 }
 
+/*
+ * An override of a rule loaded from another file (rules.d changing a
+ * shipped rule): what it sets, kept as written until every file is read,
+ * then applied in file order (see ruleset_apply_overrides).
+ */
+struct rule_override {
+	char		*id;
+	char		*file;
+	int		 lineno;
+	uint64_t	 fp;		/* of its text: joins the rule's */
+	int		 enabled;	/* -1: not given */
+	char		*severity;
+	char		*threshold;	/* as written: its meaning is the rule's */
+	int		 threshold_line;
+	char		*window;
+	int		 window_line;
+	enum rf		 group_by[RULE_MAX_GROUP_BY];
+	size_t		 ngroup_by;
+	int		 group_by_line;
+	struct rule	*params;	/* holds detector params only */
+	int		 params_line;
+};
+
+static void
+rule_override_free(struct rule_override *o)
+{
+	if (o == NULL)
+		return;
+	free(o->id);
+	free(o->file);
+	free(o->severity);
+	free(o->threshold);
+	free(o->window);
+	rule_free(o->params);
+	free(o);
+}
+
+/* The exceptions of an override: each covers the overridden rule only. */
+static void
+rule_override_exceptions(struct rule_load *ld, struct rule_override *o,
+    yaml_node_t *n)
+{
+	yaml_node_item_t	*it;
+	struct rule_exception	*x;
+	size_t			 nexc;
+
+	if (n->type != YAML_SEQUENCE_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "'exceptions' of an override must be a list");
+		return;
+	}
+	for (it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++) {
+		yaml_node_t *xn = yaml_document_get_node(ld->doc, *it);
+
+		nexc = ld->rs->nexc;
+		rule_compile_exception(ld, xn);
+		if (ld->rs->nexc == nexc)
+			continue;
+		x = ld->rs->exc[nexc];
+		if (x->nrules > 0) {
+			rule_err(ld->errs, ld->file, &xn->start_mark,
+			    "an exception of an override covers its rule: "
+			    "no 'rules'");
+			continue;
+		}
+		if ((x->rules = calloc(1, sizeof *x->rules)) == NULL)
+			fatal("calloc");
+		x->rules[0] = rule_strdup(o->id);
+		x->nrules = 1;
+	}
+}
+
+/*
+ * One item of "overrides:": {id, enabled, severity, threshold, window,
+ * group_by, params, exceptions}.  Values are checked here as far as they
+ * can be without the rule; what depends on the rule's kind is checked
+ * when the override is applied.
+ */
+static void
+rule_compile_override(struct rule_load *ld, yaml_node_t *n)
+{
+	static const char *const keys = "id, enabled, severity, threshold, "
+	    "window, group_by, params, exceptions";
+	yaml_node_pair_t	*p;
+	yaml_node_t		*xn = NULL;
+	struct rule_override	*o;
+	unsigned int		 errs0 = ld->errs->n;
+	const char		*k, *s;
+	size_t			 start, end;
+	int64_t			 us;
+	bool			 b;
+
+	if (n->type != YAML_MAPPING_NODE) {
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "an override must be a map (%s)", keys);
+		return;
+	}
+	if ((o = calloc(1, sizeof *o)) == NULL)
+		fatal("calloc");
+	o->file = rule_strdup(ld->file);
+	o->lineno = (int)n->start_mark.line + 1;
+	o->enabled = -1;
+	start = n->start_mark.index;
+	end = n->end_mark.index;
+	if (start <= end && end <= ld->len)
+		o->fp = rule_hash(0x6f76657272696465ULL, ld->buf + start,
+		    end - start);
+	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++) {
+		yaml_node_t	*kn = yaml_document_get_node(ld->doc, p->key);
+		yaml_node_t	*vn = yaml_document_get_node(ld->doc, p->value);
+		int		 line = (int)vn->start_mark.line + 1;
+
+		k = rule_scalar(kn);
+		s = rule_scalar(vn);
+		if (k == NULL) {
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "override keys must be strings");
+		} else if (strcmp(k, "id") == 0) {
+			free(o->id);
+			o->id = rule_get_str(ld, vn, k);
+		} else if (strcmp(k, "enabled") == 0) {
+			if (s == NULL || !rule_parse_bool(s, &b))
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "'enabled' must be true or false");
+			else
+				o->enabled = b ? 1 : 0;
+		} else if (strcmp(k, "severity") == 0) {
+			free(o->severity);
+			o->severity = rule_get_str(ld, vn, k);
+			if (o->severity != NULL &&
+			    !rule_valid_severity(o->severity))
+				rule_err(ld->errs, ld->file, &vn->start_mark,
+				    "unknown severity '%s' (low, medium, high, "
+				    "critical)", o->severity);
+		} else if (strcmp(k, "threshold") == 0) {
+			free(o->threshold);
+			o->threshold = rule_get_str(ld, vn, k);
+			o->threshold_line = line;
+		} else if (strcmp(k, "window") == 0) {
+			if (rule_window(ld, vn, &us) == 0) {
+				free(o->window);
+				o->window = rule_strdup(s);
+				o->window_line = line;
+			}
+		} else if (strcmp(k, "group_by") == 0) {
+			if (rule_group_by(ld, vn, o->group_by,
+			    &o->ngroup_by) == 0)
+				o->group_by_line = line;
+		} else if (strcmp(k, "params") == 0) {
+			if (o->params == NULL && (o->params = calloc(1,
+			    sizeof *o->params)) == NULL)
+				fatal("calloc");
+			rule_compile_params(ld, o->params, vn);
+			o->params_line = line;
+		} else if (strcmp(k, "exceptions") == 0)
+			xn = vn;
+		else
+			rule_err(ld->errs, ld->file, &kn->start_mark,
+			    "unknown override key '%s' (%s)", k, keys);
+	}
+	if (o->id == NULL)
+		rule_err(ld->errs, ld->file, &n->start_mark,
+		    "an override names the rule it changes with 'id'");
+	else if (xn != NULL)
+		rule_override_exceptions(ld, o, xn);
+	if (ld->errs->n != errs0) {
+		rule_override_free(o);
+		return;
+	}
+	ld->rs->ovr = reallocarray(ld->rs->ovr, ld->rs->novr + 1,
+	    sizeof *ld->rs->ovr);
+	if (ld->rs->ovr == NULL)
+		fatal("reallocarray");
+	ld->rs->ovr[ld->rs->novr++] = o;
+}
+
+/* Set detector parameter key of r to value (replacing one given). */
+static void
+rule_set_param(struct rule *r, const struct rule_param *src)
+{
+	struct rule_param	*pm = NULL;
+	size_t			 i;
+
+	for (i = 0; i < r->nparams; i++)
+		if (strcmp(r->params[i].key, src->key) == 0)
+			pm = &r->params[i];
+	if (pm == NULL) {
+		r->params = reallocarray(r->params, r->nparams + 1,
+		    sizeof *r->params);
+		if (r->params == NULL)
+			fatal("reallocarray");
+		pm = &r->params[r->nparams++];
+		memset(pm, 0, sizeof *pm);
+		pm->key = rule_strdup(src->key);
+	} else {
+		free(pm->value);
+		for (i = 0; i < pm->nlist; i++)
+			free(pm->list[i]);
+		free(pm->list);
+		pm->value = NULL;
+		pm->list = NULL;
+		pm->nlist = 0;
+	}
+	pm->lineno = src->lineno;
+	if (src->value != NULL)
+		pm->value = rule_strdup(src->value);
+	for (i = 0; i < src->nlist; i++) {
+		pm->list = reallocarray(pm->list, pm->nlist + 1,
+		    sizeof *pm->list);
+		if (pm->list == NULL)
+			fatal("reallocarray");
+		pm->list[pm->nlist++] = rule_strdup(src->list[i]);
+	}
+}
+
+/* Apply one override to its rule; errors name the override's line. */
+static void
+rule_override_apply(struct rule_override *o, struct rule *r,
+    struct rule_errs *errs)
+{
+	struct rule_param	 pm;
+	const char		*id = o->id;
+	char			*cause = NULL;
+	uint64_t		 u;
+	size_t			 i;
+	bool			 corr = r->kind == RK_COUNT ||
+				    r->kind == RK_DISTINCT ||
+				    r->kind == RK_SEQUENCE;
+
+	if (o->severity != NULL) {
+		free(r->severity);
+		r->severity = rule_strdup(o->severity);
+	}
+	if (o->threshold != NULL) {
+		if (corr) {
+			if (!rule_parse_u64(o->threshold, &u) || u < 1 ||
+			    u > RULE_MAX_THRESHOLD)
+				rule_err_line(errs, o->file, o->threshold_line,
+				    "'threshold' of a correlation is an "
+				    "integer from 1 to 100000, not ",
+				    o->threshold);
+			else
+				r->corr.threshold = u;
+		} else if (r->kind == RK_DETECTOR) {
+			memset(&pm, 0, sizeof pm);
+			pm.key = (char *)"threshold";
+			pm.value = o->threshold;
+			pm.lineno = o->threshold_line;
+			rule_set_param(r, &pm);
+		} else
+			rule_err_line(errs, o->file, o->threshold_line,
+			    "a plain match has no 'threshold' to override: ",
+			    id);
+	}
+	if (o->window != NULL) {
+		if (corr)
+			r->corr.window_us = rule_parse_duration(o->window);
+		else if (r->kind == RK_DETECTOR) {
+			memset(&pm, 0, sizeof pm);
+			pm.key = (char *)"window";
+			pm.value = o->window;
+			pm.lineno = o->window_line;
+			rule_set_param(r, &pm);
+		} else
+			rule_err_line(errs, o->file, o->window_line,
+			    "a plain match has no 'window' to override: ", id);
+	}
+	if (o->ngroup_by > 0) {
+		if (corr) {
+			memcpy(r->corr.group_by, o->group_by,
+			    sizeof r->corr.group_by);
+			r->corr.ngroup_by = o->ngroup_by;
+		} else
+			rule_err_line(errs, o->file, o->group_by_line,
+			    "only a correlation has a 'group_by' to "
+			    "override: ", id);
+	}
+	if (o->params != NULL) {
+		if (r->kind != RK_DETECTOR)
+			rule_err_line(errs, o->file, o->params_line,
+			    "only a detector has 'params' to override: ", id);
+		else
+			for (i = 0; i < o->params->nparams; i++)
+				rule_set_param(r, &o->params->params[i]);
+	}
+	if (r->kind == RK_DETECTOR && r->ops != NULL &&
+	    (o->threshold != NULL || o->window != NULL || o->params != NULL) &&
+	    r->ops->check(r, &cause) != 0) {
+		yaml_mark_t	m;
+
+		memset(&m, 0, sizeof m);
+		m.line = (size_t)o->lineno - 1;
+		rule_err(errs, o->file, &m, "override of %s: %s", id, cause);
+		free(cause);
+	}
+	r->fingerprint = rule_hash(r->fingerprint, &o->fp, sizeof o->fp);
+}
+
+/*
+ * Apply every override read, in the order the files were read, then take
+ * the rules they disabled out of the set (kept in rs->off so exceptions
+ * may still name them).  A disabled rule that an enabled correlation is
+ * fed by is an error: the correlation would silently go blind.
+ */
+static void
+ruleset_apply_overrides(struct ruleset *rs, struct rule_errs *errs)
+{
+	struct rule_override	**offby, *o;
+	struct rule		 *r;
+	size_t			  i, j, k, n;
+
+	if (rs->novr == 0)
+		return;
+	if ((offby = calloc(rs->n + 1, sizeof *offby)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < rs->novr; i++) {
+		o = rs->ovr[i];
+		if ((r = ruleset_find(rs, o->id)) == NULL) {
+			rule_err_line(errs, o->file, o->lineno,
+			    "override names no rule: ", o->id);
+			continue;
+		}
+		rule_override_apply(o, r, errs);
+		if (o->enabled == 0)
+			offby[r->index] = o;
+		else if (o->enabled == 1)
+			offby[r->index] = NULL;
+	}
+	for (i = 0; i < rs->n; i++) {
+		r = rs->v[i];
+		if (offby[i] != NULL)
+			continue;
+		for (j = 0; j < r->corr.nrules; j++)
+			for (k = 0; k < rs->n; k++)
+				if (offby[k] != NULL && strcmp(rs->v[k]->id,
+				    r->corr.rules[j]) == 0) {
+					rule_err_line(errs, offby[k]->file,
+					    offby[k]->lineno, "a disabled rule "
+					    "still feeds the correlation ",
+					    r->id);
+				}
+	}
+	for (i = 0, n = 0; i < rs->n; i++) {
+		r = rs->v[i];
+		if (offby[i] != NULL) {
+			rs->off = reallocarray(rs->off, rs->noff + 1,
+			    sizeof *rs->off);
+			if (rs->off == NULL)
+				fatal("reallocarray");
+			rs->off[rs->noff++] = r;
+			continue;
+		}
+		r->index = n;
+		rs->v[n++] = r;
+	}
+	rs->n = n;
+	free(offby);
+	for (i = 0; i < rs->novr; i++)
+		rule_override_free(rs->ovr[i]);
+	free(rs->ovr);
+	rs->ovr = NULL;
+	rs->novr = 0;
+}
+
+/* Find a rule disabled by an override; NULL if none. */
+static struct rule *
+ruleset_find_off(const struct ruleset *rs, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < rs->noff; i++)
+		if (strcmp(rs->off[i]->id, id) == 0)
+			return rs->off[i];
+	return NULL;
+}
+
 /* Each item of a top-level list through fn. */
 static void
 rule_each(struct rule_load *ld, yaml_node_t *list, const char *what,
@@ -1793,15 +2171,17 @@ rule_load_buffer(struct ruleset *rs, const char *name, const char *buf,
 				rule_each(&ld, vn, k, rule_compile_list);
 			else if (k != NULL && strcmp(k, "exceptions") == 0)
 				rule_each(&ld, vn, k, rule_compile_exception);
+			else if (k != NULL && strcmp(k, "overrides") == 0)
+				rule_each(&ld, vn, k, rule_compile_override);
 			else
 				rule_err(errs, name, &kn->start_mark,
 				    "unknown top-level key '%s' (rules, lists, "
-				    "exceptions)", k ? k : "?");
+				    "exceptions, overrides)", k ? k : "?");
 		}
 	} else
 		rule_err(errs, name, &root->start_mark,
 		    "expected a list of rules or a map (rules, lists, "
-		    "exceptions)");
+		    "exceptions, overrides)");
 	yaml_document_delete(&doc);
 }
 
@@ -2007,7 +2387,8 @@ ruleset_resolve(struct ruleset *rs, struct rule_errs *errs)
 		x = rs->exc[i];
 		rule_resolve_conds(rs, x->conds, x->nconds, x->file, errs);
 		for (j = 0; j < x->nrules; j++)
-			if (ruleset_find(rs, x->rules[j]) == NULL)
+			if (ruleset_find(rs, x->rules[j]) == NULL &&
+			    ruleset_find_off(rs, x->rules[j]) == NULL)
 				rule_err_line(errs, x->file, x->lineno,
 				    "exception names no rule: ", x->rules[j]);
 	}
@@ -2017,6 +2398,7 @@ ruleset_resolve(struct ruleset *rs, struct rule_errs *errs)
 static struct ruleset *
 ruleset_done(struct ruleset *rs, struct rule_errs *errs, char **cause)
 {
+	ruleset_apply_overrides(rs, errs);
 	if (errs->n == 0)
 		ruleset_resolve(rs, errs);
 	if (errs->n == 0) {
@@ -2066,6 +2448,12 @@ ruleset_free(struct ruleset *rs)
 	for (i = 0; i < rs->n; i++)
 		rule_free(rs->v[i]);
 	free(rs->v);
+	for (i = 0; i < rs->noff; i++)
+		rule_free(rs->off[i]);
+	free(rs->off);
+	for (i = 0; i < rs->novr; i++)
+		rule_override_free(rs->ovr[i]);
+	free(rs->ovr);
 	for (i = 0; i < rs->nlists; i++)
 		rule_list_free(rs->lists[i]);
 	free(rs->lists);

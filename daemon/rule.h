@@ -217,6 +217,7 @@ struct rule_exception {
 struct ruleset;
 struct record;
 struct match_plan;
+struct rule_override;
 
 /* Matched-rule callback; return non-zero to stop matching this record. */
 typedef int	(*rule_match_cb)(void *arg, struct rule *, const struct record *);
@@ -244,6 +245,10 @@ struct ruleset {
 	size_t		 nlists;
 	struct rule_exception **exc;
 	size_t		 nexc;
+	struct rule	**off;		/* disabled by an override */
+	size_t		 noff;
+	struct rule_override **ovr;	/* read, applied once all are read */
+	size_t		 novr;
 
 	void		*match_data;	/* pcre2_match_data * */
 	void		*match_ctx;	/* pcre2_match_context * */

@@ -1,13 +1,17 @@
 /*
  * spam.c: the outbound spam detector.  Per sender (the SASL user, else
- * the client address, else the envelope sender) and on event time it
+ * the client address unless it is one of our mail servers, else the
+ * envelope sender) and on event time it
  * counts, over a sliding window cut in twelve slices, the delivery
  * attempts and the bounces, and keeps true distinct sets of recipients and
  * of recipient domains.  It alerts when a sender reaches "recipients"
  * distinct recipients or "domains" distinct domains within the window, or
  * when at least bounce_min deliveries bounced and they are at least
  * bounce_ratio of all.  The sender table is bounded (max_senders) and
- * counts what it drops; a sender alerts at most once per realert.
+ * counts what it drops; a sender alerts at most once per realert.  It
+ * reads only fields every mail parser sets (user.name, source.ip,
+ * email.from.address, email.to.address, event.action), so it works on
+ * Postfix, Exim, Sendmail, Exchange tracking and Cisco ESA logs alike.
  */
 #include "config.h"
 
@@ -160,6 +164,23 @@ spam_advance(struct spam_sender *s, int64_t slice)
 		s->slice_last = slice;
 }
 
+/*
+ * A bounce, as each mail parser says it: Postfix's status=bounced, the
+ * "bounced" action of Exim (**), Sendmail and Cisco ESA, Exchange's FAIL.
+ */
+static bool
+spam_bounced(const struct record *rec)
+{
+	struct span	v;
+
+	if (record_has(rec, RF_POSTFIX_STATUS))
+		return span_eq(record_get(rec, RF_POSTFIX_STATUS), "bounced");
+	if (!record_has(rec, RF_EVENT_ACTION))
+		return false;
+	v = record_get(rec, RF_EVENT_ACTION);
+	return span_eq(v, "bounced") || span_eq(v, "FAIL");
+}
+
 static void
 spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
     rule_match_cb cb, void *arg)
@@ -167,7 +188,7 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	struct spam_state	*ss;
 	struct spam_sender	*s, *o;
 	struct record		 a;
-	struct span		 who, to, dom, st;
+	struct span		 who, to, dom;
 	const char		*at;
 	uint64_t		 key;
 	uint32_t		 nr, nd, sent, bounced;
@@ -177,9 +198,25 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 
 	if (!rec->has_ts || !record_has(rec, RF_EMAIL_TO_ADDRESS))
 		return;
+	/*
+	 * The client address names a sender unless it is one of our mail
+	 * servers: Exchange's tracking log gives its own address as the
+	 * client of every message it sends on, which would make the whole
+	 * organisation one sender.
+	 */
+	/*
+	 * Mail from an outside client that did not log in is inbound (a
+	 * gateway such as Cisco ESA or an MX logs it with the same words):
+	 * not ours to judge as outbound spam.
+	 */
+	if (!record_has(rec, RF_USER_NAME) && rec->src.family != 0 &&
+	    rs->roles[ROLE_INTERNAL].n > 0 &&
+	    !cidr_set_contains(&rs->roles[ROLE_INTERNAL], &rec->src))
+		return;
 	if (record_has(rec, RF_USER_NAME))
 		who = record_get(rec, RF_USER_NAME);
-	else if (record_has(rec, RF_SOURCE_IP))
+	else if (record_has(rec, RF_SOURCE_IP) && (rec->src.family == 0 ||
+	    !cidr_set_contains(&rs->roles[ROLE_MAIL_SERVERS], &rec->src)))
 		who = record_get(rec, RF_SOURCE_IP);
 	else if (record_has(rec, RF_EMAIL_FROM_ADDRESS))
 		who = record_get(rec, RF_EMAIL_FROM_ADDRESS);
@@ -212,8 +249,7 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	bw = ss->conf.window_us / SPAM_SLICES;
 	slice = t / (bw > 0 ? bw : 1);
 	spam_advance(s, slice);
-	st = record_get(rec, RF_POSTFIX_STATUS);
-	bounce = span_eq(st, "bounced");
+	bounce = spam_bounced(rec);
 	if (slice > s->slice_last - SPAM_SLICES) {
 		s->sent[slice % SPAM_SLICES]++;
 		if (bounce)

@@ -145,9 +145,12 @@ ctl_run_samples(struct ruleset *rs, struct cidr_set *internal, bool quiet)
 			    "match\n", r->file, r->lineno, r->id);
 		}
 	}
-	if (!quiet || fail > 0)
-		printf("%zu rules, %zu samples passed, %zu failed\n", rs->n,
-		    pass, fail);
+	if (!quiet || fail > 0) {
+		printf("%zu rules, ", rs->n);
+		if (rs->noff > 0)
+			printf("%zu disabled by overrides, ", rs->noff);
+		printf("%zu samples passed, %zu failed\n", pass, fail);
+	}
 	return fail;
 }
 

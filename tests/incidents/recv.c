@@ -3,19 +3,32 @@
  * another address.  One process per test, serving one protocol:
  *
  *   recv http   PORTFILE DIR SCRIPT [SECRETFILE]   webhook / TheHive
- *   recv smtp   PORTFILE DIR SCRIPT                mail
+ *   recv https  PORTFILE DIR SCRIPT [SECRETFILE]   the same over TLS
+ *   recv smtp   PORTFILE DIR SCRIPT                mail, no STARTTLS offered
+ *   recv smtp-starttls PORTFILE DIR SCRIPT         mail, STARTTLS required
+ *   recv smtps  PORTFILE DIR SCRIPT                mail over implicit TLS
+ *   recv tcp    PORTFILE DIR                       syslog, octet-counted
+ *   recv tls    PORTFILE DIR                       the same over TLS
  *   recv udp    PORTFILE DIR                       syslog over UDP
  *   recv unix   PATH DIR                           syslog, unix datagrams
  *
- * It binds 127.0.0.1 on a free port and writes the port to PORTFILE, then
- * logs every request to DIR: HTTP requests as DIR/req-N (headers and
+ * It binds 127.0.0.1 on a free port, or on the port PORTFILE already
+ * holds (a receiver that comes back), and writes the port to PORTFILE,
+ * then logs every request to DIR: HTTP requests as DIR/req-N (headers and
  * body) and one line "N METHOD PATH STATUS webhook-id sig" in DIR/log
  * (sig is ok, bad or none, checked with the Standard Webhooks scheme);
- * mail as DIR/mail-N; datagrams as lines of DIR/syslog.  SCRIPT says how
- * to answer, one word per request, then "ok" for ever: ok, 503, 429 (with
- * Retry-After: 1), 400, slow (2 s, then ok), close (hang up), exists
- * (TheHive's duplicate answer); for SMTP: ok, 421 (greeting), 451 (after
- * DATA), 550 (RCPT).  It exits by itself after 120 seconds.
+ * mail as DIR/mail-N and a line "mail N tls=VERSION" (or "tls=none") in
+ * DIR/log; syslog messages as lines of DIR/syslog, a stream's frames
+ * checked (RFC 5425 octet counting: "LEN SP MSG"), a broken frame logged
+ * to DIR/errors.  TLS modes read the server certificate and key (PEM)
+ * from the files named by RECV_CERT and RECV_KEY; every TLS connection
+ * logs "conn tls=VERSION" or "handshake failed: REASON" to DIR/log, and
+ * https answers one request per connection.
+ * SCRIPT says how to answer, one word per request, then "ok" for ever:
+ * ok, 503, 429 (with Retry-After: 1), 400, slow (2 s, then ok), close
+ * (hang up), exists (TheHive's duplicate answer); for SMTP: ok, 421
+ * (greeting), 451 (after DATA), 550 (RCPT).  It exits by itself after 120
+ * seconds.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -24,6 +37,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,8 +45,10 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/ssl.h>
 
 #define RECV_LIFETIME	120
 #define RECV_MAX	(4 * 1024 * 1024)
@@ -42,6 +58,61 @@ static char		**script;
 static size_t		 nscript, at;
 static unsigned char	 secret[256];
 static size_t		 secret_len;
+static SSL_CTX		*tls_ctx;
+static int		 one_request;	/* https: close after each answer */
+
+/* A client connection, in clear or over TLS. */
+struct conn {
+	int	 fd;
+	SSL	*ssl;
+};
+
+static ssize_t
+conn_read(struct conn *c, void *buf, size_t len)
+{
+	int	n;
+
+	if (c->ssl == NULL)
+		return read(c->fd, buf, len);
+	n = SSL_read(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	return n > 0 ? n : -1;
+}
+
+static ssize_t
+conn_write(struct conn *c, const void *buf, size_t len)
+{
+	int	n;
+
+	if (c->ssl == NULL)
+		return write(c->fd, buf, len);
+	n = SSL_write(c->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	return n > 0 ? n : -1;
+}
+
+static void	log_line(const char *, const char *, const char *, size_t);
+
+/* The TLS handshake as a server; 0, or -1 (logged to DIR/log). */
+static int
+conn_tls(struct conn *c)
+{
+	char	line[512], err[256];
+
+	if (tls_ctx == NULL || (c->ssl = SSL_new(tls_ctx)) == NULL)
+		return -1;
+	SSL_set_fd(c->ssl, c->fd);
+	if (SSL_accept(c->ssl) != 1) {
+		ERR_error_string_n(ERR_get_error(), err, sizeof err);
+		ERR_clear_error();
+		snprintf(line, sizeof line, "handshake failed: %s\n", err);
+		log_line("log", line, NULL, 0);
+		SSL_free(c->ssl);
+		c->ssl = NULL;
+		return -1;
+	}
+	snprintf(line, sizeof line, "conn tls=%s\n", SSL_get_version(c->ssl));
+	log_line("log", line, NULL, 0);
+	return 0;
+}
 
 /* The next answer of the script. */
 static const char *
@@ -80,6 +151,14 @@ listen_loopback(int type, const char *portfile)
 	memset(&sin, 0, sizeof sin);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	/* A receiver that comes back takes the port it had. */
+	if ((f = fopen(portfile, "r")) != NULL) {
+		unsigned int	port;
+
+		if (fscanf(f, "%u", &port) == 1 && port > 0 && port < 65536)
+			sin.sin_port = htons((uint16_t)port);
+		fclose(f);
+	}
 	if (bind(fd, (struct sockaddr *)&sin, sizeof sin) != 0)
 		exit(1);
 	if (type == SOCK_STREAM && listen(fd, 16) != 0)
@@ -176,7 +255,7 @@ check_sig(const char *id, const char *ts, const char *sig, const char *body,
 
 /* Serve one HTTP connection (requests until the client closes). */
 static void
-serve_http(int c, unsigned int *n)
+serve_http(struct conn *c, unsigned int *n)
 {
 	char		*buf, *end, status[64], id[256], ts[64], sig[256];
 	char		 cl[32], name[64], method[16], path[512], line[1024];
@@ -188,7 +267,7 @@ serve_http(int c, unsigned int *n)
 		exit(1);
 	for (;;) {
 		while ((end = memmem(buf, len, "\r\n\r\n", 4)) == NULL) {
-			r = read(c, buf + len, RECV_MAX - len);
+			r = conn_read(c, buf + len, RECV_MAX - len);
 			if (r <= 0)
 				goto out;
 			len += (size_t)r;
@@ -198,7 +277,7 @@ serve_http(int c, unsigned int *n)
 		header(buf, "Content-Length", cl, sizeof cl);
 		blen = (size_t)strtoul(cl, NULL, 10);
 		while (len < hlen + blen) {
-			r = read(c, buf + len, RECV_MAX - len);
+			r = conn_read(c, buf + len, RECV_MAX - len);
 			if (r <= 0)
 				goto out;
 			len += (size_t)r;
@@ -247,9 +326,10 @@ serve_http(int c, unsigned int *n)
 		    sig, buf + hlen, blen));
 		log_line("log", line, NULL, 0);
 		snprintf(line, sizeof line, "HTTP/1.1 %s\r\nContent-Type: "
-		    "application/json\r\nContent-Length: %zu\r\n\r\n%s", reply,
-		    strlen(body), body);
-		if (write(c, line, strlen(line)) < 0)
+		    "application/json\r\nContent-Length: %zu\r\n%s\r\n%s",
+		    reply, strlen(body), one_request ? "Connection: close\r\n" :
+		    "", body);
+		if (conn_write(c, line, strlen(line)) < 0 || one_request)
 			goto out;
 		memmove(buf, buf + hlen + blen, len - hlen - blen);
 		len -= hlen + blen;
@@ -260,20 +340,20 @@ out:
 
 /* Say an SMTP line. */
 static void
-say(int c, const char *s)
+say(struct conn *c, const char *s)
 {
-	if (write(c, s, strlen(s)) < 0)
+	if (conn_write(c, s, strlen(s)) < 0)
 		return;
 }
 
 /* Read an SMTP command line into buf; 0 at EOF. */
 static size_t
-get_line(int c, char *buf, size_t size)
+get_line(struct conn *c, char *buf, size_t size)
 {
 	size_t	n = 0;
 	char	ch;
 
-	while (n + 1 < size && read(c, &ch, 1) == 1) {
+	while (n + 1 < size && conn_read(c, &ch, 1) == 1) {
 		buf[n++] = ch;
 		if (ch == '\n')
 			break;
@@ -282,14 +362,17 @@ get_line(int c, char *buf, size_t size)
 	return n;
 }
 
-/* Serve one SMTP session. */
+
+/* Serve one SMTP session; tls: 0 clear, 1 STARTTLS required, 2 smtps. */
 static void
-serve_smtp(int c, unsigned int *n)
+serve_smtp(struct conn *c, unsigned int *n, int tls)
 {
 	char		 line[1024], name[64], *msg;
 	const char	*word = next_word();
 	size_t		 len;
 
+	if (tls == 2 && conn_tls(c) != 0)
+		return;
 	if (strcmp(word, "421") == 0) {
 		say(c, "421 busy, try later\r\n");
 		return;
@@ -298,9 +381,21 @@ serve_smtp(int c, unsigned int *n)
 	if ((msg = malloc(RECV_MAX + 1)) == NULL)
 		exit(1);
 	while (get_line(c, line, sizeof line) > 0) {
-		if (strncasecmp(line, "EHLO", 4) == 0)
-			say(c, "250-localhost\r\n250 8BITMIME\r\n");
-		else if (strncasecmp(line, "HELO", 4) == 0 ||
+		if (strncasecmp(line, "EHLO", 4) == 0) {
+			say(c, "250-localhost\r\n");
+			if (tls == 1 && c->ssl == NULL)
+				say(c, "250-STARTTLS\r\n");
+			say(c, "250 8BITMIME\r\n");
+		} else if (strncasecmp(line, "STARTTLS", 8) == 0 && tls == 1 &&
+		    c->ssl == NULL) {
+			say(c, "220 go ahead\r\n");
+			if (conn_tls(c) != 0)
+				goto out;
+		} else if (strncasecmp(line, "MAIL", 4) == 0 && tls == 1 &&
+		    c->ssl == NULL) {
+			log_line("log", "MAIL in clear refused\n", NULL, 0);
+			say(c, "530 5.7.0 STARTTLS first\r\n");
+		} else if (strncasecmp(line, "HELO", 4) == 0 ||
 		    strncasecmp(line, "MAIL", 4) == 0 ||
 		    strncasecmp(line, "RSET", 4) == 0 ||
 		    strncasecmp(line, "NOOP", 4) == 0)
@@ -328,6 +423,9 @@ serve_smtp(int c, unsigned int *n)
 			(*n)++;
 			snprintf(name, sizeof name, "mail-%u", *n);
 			save(name, msg, len);
+			snprintf(line, sizeof line, "mail %u tls=%s\n", *n,
+			    c->ssl != NULL ? SSL_get_version(c->ssl) : "none");
+			log_line("log", line, NULL, 0);
 			say(c, "250 queued\r\n");
 		} else if (strncasecmp(line, "QUIT", 4) == 0) {
 			say(c, "221 bye\r\n");
@@ -339,10 +437,78 @@ out:
 	free(msg);
 }
 
+/*
+ * Serve one syslog stream: RFC 5425 frames "LEN SP MSG", each MSG a line
+ * of DIR/syslog.  Anything else is a broken frame: logged to DIR/errors,
+ * and the connection is dropped.
+ */
+static void
+serve_stream(struct conn *c)
+{
+	char		*buf, line[128];
+	size_t		 len = 0, k, mlen;
+	ssize_t		 r;
+
+	if ((buf = malloc(RECV_MAX)) == NULL)
+		exit(1);
+	for (;;) {
+		r = conn_read(c, buf + len, RECV_MAX - len);
+		if (r <= 0)
+			break;
+		len += (size_t)r;
+		for (;;) {
+			for (k = 0; k < len && k < 8 && buf[k] >= '0' &&
+			    buf[k] <= '9'; k++)
+				;
+			if (k == len)
+				break;		/* more to come */
+			if (k == 0 || k == 8 || buf[k] != ' ' || buf[0] == '0') {
+				snprintf(line, sizeof line, "bad frame at "
+				    "'%.20s'\n", buf);
+				log_line("errors", line, NULL, 0);
+				goto out;
+			}
+			mlen = (size_t)strtoul(buf, NULL, 10);
+			if (len < k + 1 + mlen)
+				break;
+			if (memchr(buf + k + 1, '\n', mlen) != NULL)
+				log_line("errors", "a newline in a message\n",
+				    NULL, 0);
+			log_line("syslog", "\n", buf + k + 1, mlen);
+			memmove(buf, buf + k + 1 + mlen, len - k - 1 - mlen);
+			len -= k + 1 + mlen;
+		}
+	}
+	if (len > 0)
+		log_line("errors", "a partial frame at the end\n", NULL, 0);
+out:
+	free(buf);
+}
+
+/* The server side of TLS, from RECV_CERT and RECV_KEY. */
+static void
+tls_setup(void)
+{
+	const char	*cert = getenv("RECV_CERT"), *key = getenv("RECV_KEY");
+
+	if (cert == NULL || key == NULL) {
+		fprintf(stderr, "recv: TLS needs RECV_CERT and RECV_KEY\n");
+		exit(2);
+	}
+	if ((tls_ctx = SSL_CTX_new(TLS_server_method())) == NULL ||
+	    SSL_CTX_use_certificate_chain_file(tls_ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey_file(tls_ctx, key, SSL_FILETYPE_PEM) != 1) {
+		ERR_print_errors_fp(stderr);
+		exit(2);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct sockaddr_un	 sun;
+	struct conn		 conn;
+	const char		*mode;
 	unsigned int		 n = 0;
 	char			 buf[65536];
 	ssize_t			 r;
@@ -350,10 +516,12 @@ main(int argc, char **argv)
 	int			 fd, c;
 
 	if (argc < 4) {
-		fprintf(stderr, "usage: recv http|smtp|udp|unix PORTFILE|PATH "
-		    "DIR [SCRIPT [SECRETFILE]]\n");
+		fprintf(stderr, "usage: recv http|https|smtp|smtp-starttls|"
+		    "smtps|tcp|tls|udp|unix PORTFILE|PATH DIR [SCRIPT "
+		    "[SECRETFILE]]\n");
 		return 2;
 	}
+	mode = argv[1];
 	signal(SIGPIPE, SIG_IGN);
 	alarm(RECV_LIFETIME);
 	dir = argv[3];
@@ -368,8 +536,11 @@ main(int argc, char **argv)
 			secret_len--;
 		fclose(f);
 	}
-	if (strcmp(argv[1], "unix") == 0 || strcmp(argv[1], "udp") == 0) {
-		if (strcmp(argv[1], "udp") == 0)
+	if (strcmp(mode, "https") == 0 || strcmp(mode, "smtp-starttls") == 0 ||
+	    strcmp(mode, "smtps") == 0 || strcmp(mode, "tls") == 0)
+		tls_setup();
+	if (strcmp(mode, "unix") == 0 || strcmp(mode, "udp") == 0) {
+		if (strcmp(mode, "udp") == 0)
 			fd = listen_loopback(SOCK_DGRAM, argv[2]);
 		else {
 			if ((fd = socket(AF_UNIX, SOCK_DGRAM, 0)) == -1)
@@ -395,10 +566,30 @@ main(int argc, char **argv)
 				continue;
 			return 1;
 		}
-		if (strcmp(argv[1], "smtp") == 0)
-			serve_smtp(c, &n);
-		else
-			serve_http(c, &n);
+		conn.fd = c;
+		conn.ssl = NULL;
+		if (strcmp(mode, "smtp") == 0)
+			serve_smtp(&conn, &n, 0);
+		else if (strcmp(mode, "smtp-starttls") == 0)
+			serve_smtp(&conn, &n, 1);
+		else if (strcmp(mode, "smtps") == 0)
+			serve_smtp(&conn, &n, 2);
+		else if (strcmp(mode, "tcp") == 0)
+			serve_stream(&conn);
+		else if (strcmp(mode, "tls") == 0) {
+			if (conn_tls(&conn) == 0)
+				serve_stream(&conn);
+		} else if (strcmp(mode, "https") == 0) {
+			/* One connection at a time: let the client open more. */
+			one_request = 1;
+			if (conn_tls(&conn) == 0)
+				serve_http(&conn, &n);
+		} else
+			serve_http(&conn, &n);
+		if (conn.ssl != NULL) {
+			SSL_shutdown(conn.ssl);
+			SSL_free(conn.ssl);
+		}
 		close(c);
 	}
 }

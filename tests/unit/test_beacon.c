@@ -6,14 +6,18 @@
  * active span, random traffic does not, firewall lines without sizes are
  * scored without the size term, strobes, the end-of-input judgement, and
  * the memory bound that keeps the most suspicious pairs; seeded random
- * (exponential) arrivals and bursts stay silent, a jittered timer alerts.
+ * (exponential) arrivals and bursts stay silent, a jittered timer alerts;
+ * a destination most clients call on a timer is weighed down by its
+ * prevalence while one client's rare destination alerts.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -419,6 +423,119 @@ test_span_score(void **state)
 	assert_true(beacon_span_ts_score(burst, 10) == 0);
 }
 
+/*
+ * Prevalence: 50 clients browse; 30 of them (60 %) call the vendor's
+ * update server every minute for two hours, one calls a destination no
+ * one else calls on the same timer.  Only the rare destination alerts,
+ * with its prevalence and first sighting; with the prevalence weight
+ * turned off (prevalence_free: 1) the update server alerts for each of
+ * its 30 clients, so it was the weight that silenced them.
+ */
+static void
+prevalence_run(struct ruleset *rs, struct tu_alerts *a, int64_t *c2first)
+{
+	char		 src[32], dom[64];
+	int64_t		 base = 1795219200, t[31];
+	int		 c, i;
+
+	rnd = 0x243f6a8885a308d3ULL;
+	for (c = 0; c < 50; c++) {
+		snprintf(src, sizeof src, "10.2.0.%d", c + 1);
+		snprintf(dom, sizeof dom, "page%d.example.org", c);
+		px(rs, a, src, dom, base + c, expo(20000));
+	}
+	for (c = 0; c < 31; c++)
+		t[c] = base + 100 + rand32() % 60;
+	*c2first = t[30];
+	for (i = 0; i < 120; i++)
+		for (c = 0; c < 31; c++) {
+			if (c < 30) {
+				snprintf(src, sizeof src, "10.2.0.%d", c + 1);
+				px(rs, a, src, "update.vendor.example", t[c],
+				    2100 + rand32() % 40);
+			} else
+				px(rs, a, "10.2.0.45", "c2.rare.example", t[c],
+				    2100 + rand32() % 40);
+			t[c] += 54 + rand32() % 13;
+		}
+	detect_flush(rs, tu_alert_cb, a);
+}
+
+static void
+test_beacon_prevalence(void **state)
+{
+	struct ruleset	*rs;
+	struct tu_alerts a;
+	char		 want[96], when[40];
+	int64_t		 first;
+	double		 n, hosts;
+	time_t		 tt;
+	struct tm	 tm;
+	const char	*p;
+	int		 i;
+
+	rs = tu_load("rules:\n  - id: BP\n    title: t\n    category: beacon\n"
+	    "    severity: high\n    logsource: proxy\n"
+	    "    match: {source.ip: {exists: true}}\n"
+	    "    detector: beacon\n    params: {key: domain}\n");
+	memset(&a, 0, sizeof a);
+	prevalence_run(rs, &a, &first);
+	for (i = 0; i < (int)a.n; i++)
+		print_message("%s %s %s\n", a.id[i], a.src[i], a.reason[i]);
+	assert_int_equal(tu_count(&a, "BP"), 1);
+	assert_string_equal(a.src[0], "10.2.0.45");
+	assert_non_null(strstr(a.reason[0], "beacon to c2.rare.example"));
+	assert_non_null(strstr(a.reason[0], "prevalence 2% (1 of "));
+	tt = (time_t)first;
+	gmtime_r(&tt, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	snprintf(want, sizeof want, "destination first seen %s", when);
+	assert_non_null(strstr(a.reason[0], want));
+	ruleset_free(rs);
+
+	rs = tu_load("rules:\n  - id: BP\n    title: t\n    category: beacon\n"
+	    "    severity: high\n    logsource: proxy\n"
+	    "    match: {source.ip: {exists: true}}\n"
+	    "    detector: beacon\n"
+	    "    params: {key: domain, prevalence_free: 1}\n");
+	memset(&a, 0, sizeof a);
+	prevalence_run(rs, &a, &first);
+	assert_int_equal(tu_count(&a, "BP"), 31);
+	for (i = 0; i < (int)a.n; i++) {
+		if (strstr(a.reason[i], "update.vendor.example") == NULL)
+			continue;
+		/* Counted: about 30 of about 50 sources (HyperLogLog). */
+		assert_non_null(p = strstr(a.reason[i], "% ("));
+		assert_int_equal(sscanf(p, "%% (%lf of %lf sources)", &n,
+		    &hosts), 2);
+		assert_true(n >= 26 && n <= 34);
+		assert_true(hosts >= 48 && hosts <= 52);
+	}
+	ruleset_free(rs);
+}
+
+/* Under prevalence_min_hosts sources, nothing is prevalent. */
+static void
+test_beacon_prevalence_small_net(void **state)
+{
+	struct ruleset	*rs = load_beacon("1000");
+	struct tu_alerts a;
+	int64_t		 t = 1795219200;
+	int		 i;
+
+	memset(&a, 0, sizeof a);
+	/* Two hosts, both on the same timer: 100 % of a tiny network. */
+	for (i = 0; i < 120; i++) {
+		t += 54 + rand32() % 13;
+		px(rs, &a, "10.1.4.21", "c2.example.net", t, 4100);
+		px(rs, &a, "10.1.4.22", "c2.example.net", t + 7, 4100);
+	}
+	detect_flush(rs, tu_alert_cb, &a);
+	assert_int_equal(tu_count(&a, "BP"), 2);
+	assert_non_null(strstr(a.reason[0], "prevalence 100% (2 of 2 "));
+	ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -436,6 +553,8 @@ main(void)
 		cmocka_unit_test(test_beacon_jitter_alerts),
 		cmocka_unit_test(test_beacon_bursts_silent),
 		cmocka_unit_test(test_span_score),
+		cmocka_unit_test(test_beacon_prevalence),
+		cmocka_unit_test(test_beacon_prevalence_small_net),
 	};
 
 	log_init("test_beacon", LOG_LVL_ERR);

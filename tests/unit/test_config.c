@@ -954,8 +954,8 @@ test_incident_outputs(void **state)
 	    "\"<a@x>\", to: a@x}\n",
 	    F ":7:42: from is not a plain mail address: '<a@x>'");
 	expect(HEAD "outputs:\n  - {type: syslog, address: \"10.0.0.1\"}\n",
-	    F ":7:29: address must be udp://HOST:PORT, tcp://HOST:PORT or "
-	    "unix:PATH, not '10.0.0.1'");
+	    F ":7:29: address must be udp://HOST:PORT, tcp://HOST:PORT, "
+	    "tls://HOST:PORT or unix:PATH, not '10.0.0.1'");
 	expect(HEAD "outputs:\n  - {type: syslog}\n",
 	    F ":7:5: syslog output needs an 'address'");
 	expect(HEAD "outputs:\n  - {type: jsonl, path: /a}\n"

@@ -11,7 +11,10 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -425,6 +428,210 @@ test_prefilter_sound(void **state)
 	free(dir);
 }
 
+/* The shipped file of the override tests: a count, its input, a plain. */
+static const char ovr_shipped[] = "rules:\n"
+    "  - id: IN\n    title: t\n    category: malware\n    severity: low\n"
+    "    alert: false\n    match: {user.name: {exists: true}}\n"
+    "  - id: C\n    title: t\n    category: malware\n    severity: low\n"
+    "    match: {user.name: {exists: true}}\n"
+    "    correlation: {type: count, group_by: user.name, window: 60s, "
+    "threshold: 3}\n"
+    "  - id: SEQ\n    title: t\n    category: malware\n    severity: low\n"
+    "    correlation: {type: sequence, rules: [IN, C], group_by: "
+    "user.name, window: 60s}\n"
+    RULE("P", "{user.name: {exists: true}}")
+    RULE("Q", "{user.name: {exists: true}}")
+    "  - {id: B, title: t, category: beacon, severity: low, "
+    "detector: beacon, params: {threshold: 0.8}}\n";
+
+/* Write text to dir/name; returns the malloc'd path. */
+static char *
+ovr_file(const char *dir, const char *name, const char *text)
+{
+	char	*path;
+	FILE	*f;
+
+	assert_true(asprintf(&path, "%s/%s", dir, name) != -1);
+	assert_non_null(f = fopen(path, "w"));
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+/* Load the shipped file then a rules.d file holding text; NULL on error. */
+static struct ruleset *
+ovr_load(const char *text, char **cause)
+{
+	char		 tmpl[] = "/tmp/keibi-ovr.XXXXXX", *paths[2];
+	struct ruleset	*rs;
+
+	assert_non_null(mkdtemp(tmpl));
+	paths[0] = ovr_file(tmpl, "shipped.yml", ovr_shipped);
+	paths[1] = ovr_file(tmpl, "local.yml", text);
+	*cause = NULL;
+	rs = ruleset_load(paths, 2, cause);
+	assert_int_equal(unlink(paths[0]), 0);
+	assert_int_equal(unlink(paths[1]), 0);
+	assert_int_equal(rmdir(tmpl), 0);
+	free(paths[0]);
+	free(paths[1]);
+	return rs;
+}
+
+static void
+ovr_ev(struct ruleset *rs, struct tu_alerts *a, const char *user, int64_t t)
+{
+	struct tu_rec	tr;
+
+	tu_rec_start(&tr, "proxy.squid", t);
+	tu_set(&tr, "user.name", user);
+	tu_set(&tr, "source.ip", "10.1.2.3");
+	detect_event(rs, tu_rec_done(&tr), tu_alert_cb, a);
+}
+
+static void
+test_overrides(void **state)
+{
+	struct ruleset	*rs;
+	struct tu_alerts a;
+	char		*cause;
+
+	rs = ovr_load("overrides:\n"
+	    "  - id: C\n    threshold: 2\n    window: 10m\n"
+	    "    severity: critical\n    group_by: [source.ip]\n"
+	    "  - id: P\n    enabled: false\n"
+	    "  - id: Q\n    exceptions:\n"
+	    "      - reason: the build robot\n"
+	    "        match: {user.name: robot}\n"
+	    "  - id: B\n    threshold: 0.6\n    params: {min_connections: 6}\n"
+	    "exceptions:\n  - reason: P is off, naming it is still fine\n"
+	    "    rules: [P]\n    match: {user.name: nobody}\n", &cause);
+	if (rs == NULL)
+		fail_msg("%s", cause);
+	assert_null(ruleset_find(rs, "P"));
+	assert_string_equal(ruleset_find(rs, "C")->severity, "critical");
+	assert_int_equal(ruleset_find(rs, "C")->corr.threshold, 2);
+	assert_int_equal(ruleset_find(rs, "C")->corr.window_us, 600 * TU_SEC);
+	assert_int_equal(ruleset_find(rs, "C")->corr.group_by[0],
+	    RF_SOURCE_IP);
+	assert_string_equal(rule_param(ruleset_find(rs, "B"),
+	    "threshold")->value, "0.6");
+	assert_string_equal(rule_param(ruleset_find(rs, "B"),
+	    "min_connections")->value, "6");
+	memset(&a, 0, sizeof a);
+	/* Two users from one address, 5 minutes apart: C now fires on 2. */
+	ovr_ev(rs, &a, "robot", 0);
+	ovr_ev(rs, &a, "alice", 300 * TU_SEC);
+	assert_int_equal(tu_count(&a, "C"), 1);
+	assert_int_equal(tu_count(&a, "P"), 0);
+	/* The per-rule exception holds back Q for the robot only. */
+	assert_int_equal(tu_count(&a, "Q"), 1);
+	assert_int_equal(ruleset_find(rs, "Q")->excepted, 1);
+	ruleset_free(rs);
+
+	/* A later override wins; enabled: true turns a rule back on. */
+	rs = ovr_load("overrides:\n  - {id: P, enabled: false}\n"
+	    "  - {id: C, threshold: 5}\n  - {id: C, threshold: 7}\n"
+	    "  - {id: P, enabled: true}\n", &cause);
+	if (rs == NULL)
+		fail_msg("%s", cause);
+	assert_non_null(ruleset_find(rs, "P"));
+	assert_int_equal(ruleset_find(rs, "C")->corr.threshold, 7);
+	assert_ptr_equal(rs->v[ruleset_find(rs, "P")->index],
+	    ruleset_find(rs, "P"));
+	ruleset_free(rs);
+}
+
+static void
+test_override_errors(void **state)
+{
+	char	*cause;
+
+	assert_null(ovr_load("overrides:\n  - id: NOPE\n    severity: low\n"
+	    "  - id: C\n    treshold: 2\n", &cause));
+	assert_non_null(strstr(cause, "local.yml:2:"));
+	assert_non_null(strstr(cause, "override names no rule: 'NOPE'"));
+	assert_non_null(strstr(cause, "local.yml:5:"));
+	assert_non_null(strstr(cause, "unknown override key 'treshold'"));
+	free(cause);
+	assert_null(ovr_load("overrides:\n  - id: P\n    threshold: 2\n",
+	    &cause));
+	assert_non_null(strstr(cause, "local.yml:3:"));
+	assert_non_null(strstr(cause, "plain match has no 'threshold'"));
+	free(cause);
+	assert_null(ovr_load("overrides:\n  - {id: C, threshold: 0}\n"
+	    "  - {id: C, severity: urgent}\n  - {id: C, window: 0s}\n"
+	    "  - {id: P, group_by: [source.ip]}\n", &cause));
+	assert_non_null(strstr(cause, "local.yml:2:"));
+	assert_non_null(strstr(cause, "integer from 1 to 100000"));
+	assert_non_null(strstr(cause, "local.yml:3:"));
+	assert_non_null(strstr(cause, "unknown severity 'urgent'"));
+	assert_non_null(strstr(cause, "local.yml:4:"));
+	assert_non_null(strstr(cause, "local.yml:5:"));
+	assert_non_null(strstr(cause, "only a correlation has a 'group_by'"));
+	free(cause);
+	/* The detector checks its own parameters again. */
+	assert_null(ovr_load("overrides:\n  - id: B\n    threshold: 3\n",
+	    &cause));
+	assert_non_null(strstr(cause, "local.yml:2:"));
+	assert_non_null(strstr(cause, "'threshold' is a number from 0 to 1"));
+	free(cause);
+	/* A correlation must not go blind because its input was turned off. */
+	assert_null(ovr_load("overrides:\n  - {id: IN, enabled: false}\n",
+	    &cause));
+	assert_non_null(strstr(cause, "local.yml:2:"));
+	assert_non_null(strstr(cause, "still feeds the correlation 'SEQ'"));
+	free(cause);
+	assert_null(ovr_load("overrides:\n  - id: Q\n    exceptions:\n"
+	    "      - {reason: r, rules: [P], match: {user.name: x}}\n",
+	    &cause));
+	assert_non_null(strstr(cause, "local.yml:4:"));
+	free(cause);
+}
+
+/* Reload: state is kept only for rules whose text and overrides match. */
+static void
+test_override_reload(void **state)
+{
+	const char	*o2 = "overrides:\n  - {id: C, threshold: 2}\n";
+	struct ruleset	*old, *same, *changed;
+	struct tu_alerts a;
+	char		*cause;
+
+	old = ovr_load(o2, &cause);
+	same = ovr_load(o2, &cause);
+	changed = ovr_load("overrides:\n  - {id: C, threshold: 3}\n", &cause);
+	assert_non_null(old);
+	assert_non_null(same);
+	assert_non_null(changed);
+	assert_int_equal(ruleset_find(old, "C")->fingerprint,
+	    ruleset_find(same, "C")->fingerprint);
+	assert_int_not_equal(ruleset_find(old, "C")->fingerprint,
+	    ruleset_find(changed, "C")->fingerprint);
+	/* A rule no override touches keeps its fingerprint. */
+	assert_int_equal(ruleset_find(old, "Q")->fingerprint,
+	    ruleset_find(changed, "Q")->fingerprint);
+	memset(&a, 0, sizeof a);
+	ovr_ev(old, &a, "u", 0);
+	detect_adopt(same, old);
+	ruleset_free(old);
+	ovr_ev(same, &a, "u", TU_SEC);
+	assert_int_equal(tu_count(&a, "C"), 1);	/* the one before counts */
+	ovr_ev(same, &a, "v", 10 * TU_SEC);
+	ovr_ev(same, &a, "v", 11 * TU_SEC);
+	assert_int_equal(tu_count(&a, "C"), 2);
+	ovr_ev(same, &a, "w", 20 * TU_SEC);
+	detect_adopt(changed, same);
+	ruleset_free(same);
+	/* Threshold 3 now, and the event of w before the reload is gone. */
+	ovr_ev(changed, &a, "w", 22 * TU_SEC);
+	ovr_ev(changed, &a, "w", 23 * TU_SEC);
+	assert_int_equal(tu_count(&a, "C"), 2);
+	ovr_ev(changed, &a, "w", 24 * TU_SEC);
+	assert_int_equal(tu_count(&a, "C"), 3);
+	ruleset_free(changed);
+}
+
 int
 main(void)
 {
@@ -438,6 +645,9 @@ main(void)
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_prefilter_sound),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_override_errors),
+		cmocka_unit_test(test_override_reload),
 	};
 
 	log_init("test_rule", LOG_LVL_ERR);
