@@ -9,20 +9,9 @@
 # speaking DNS to the Internet.  Then keibictl test replays a log on event
 # time and shows the same correlation alerts.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		fail=1
-	fi
-}
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
+setup_tmp
 # alerts RULE [SOURCE-IP]: how many alerts of RULE (naming SOURCE-IP)
 alerts() {
 	if [ $# -eq 2 ]; then
@@ -113,4 +102,4 @@ head -n 3 "$tmp/proxy.log" >"$tmp/three.log"
 check "per-line report shows fields and matches" 3 \
     "$(grep -c '^  matched:' "$tmp/lines")"
 check "per-line report shows the event" 3 "$(grep -c '^  event: {' "$tmp/lines")"
-exit $fail
+finish

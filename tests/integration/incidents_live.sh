@@ -8,92 +8,17 @@
 # running it.  The metrics endpoint counts incidents by category and status
 # and shows the outbox depth per output.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-probe="$top_builddir/tests/integration/probe"
-tmp=$(mktemp -d) || exit 1
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected '$2', got '$3'"
-		fail=1
-	fi
-}
-# wait_for WHAT COMMAND...: retry for up to 10 s.
-wait_for() {
-	what=$1
-	shift
-	i=0
-	while [ $i -lt 100 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: timed out waiting for $what"
-	fail=1
-	return 1
-}
-cd "$tmp" || exit 1
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
+setup_tmp
 sock="$tmp/control.sock"
 me=$(id -un)
 : >fw.log
-mkdir rules.d
-cat >rules.d/smb.yml <<'EOF'
-rules:
-  - id: KB-TEST-0001
-    rev: 1
-    title: "SMB leaves the network"
-    description: "An internal host speaks SMB to the Internet."
-    category: outbound_attack
-    severity: high
-    logsource: firewall
-    match:
-      destination.port: 445
-EOF
-write_config() {
-	cat >keibi.yml <<EOF
-state_dir: state
-rules: [rules.d]
-timezone: UTC
-networks:
-  internal: [10.0.0.0/8]
-control_socket: $sock
-metrics:
-  listen: 127.0.0.1:$port
-sources:
-  - {name: fw, path: fw.log, parser: iptables}
-outputs:
-  - {type: jsonl, path: incidents.jsonl}
-EOF
-}
+write_rule_smb
+write_config() { write_config_smb "{type: jsonl, path: incidents.jsonl}"; }
 k() { "$ctl" -c "$tmp/keibi.yml" "$@"; }
 
-# Start keibid on a metrics port that is free (another test may hold one).
-started=0
-for try in 1 2 3 4 5; do
-	port=$((20000 + ($$ * 11 + try * 173) % 40000))
-	write_config
-	"$keibid" -c "$tmp/keibi.yml" 2>>keibid.err &
-	pid=$!
-	if wait_for "the control socket" k status; then
-		started=1
-		break
-	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=""
-	fail=0
-done
-if [ $started -ne 1 ]; then
+if ! start_on_free_port 11 173 k status; then
 	cat keibid.err
 	exit 1
 fi
@@ -160,9 +85,7 @@ check "metrics count the closed incident" 1 "$(grep -c \
 check "metrics show the jsonl outbox depth" 1 \
     "$(grep -c '^keibi_outbox_depth{output="[^"]*"} [0-9][0-9]*$' scrape.raw)"
 
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=""
+keibid_stop TERM
 
 # No keibid: the change is written offline, as the user running keibictl.
 out=$(k note "$id" "written offline" 2>offline.err)
@@ -172,4 +95,4 @@ check "offline note says no keibid answered" 1 \
     "$(grep -c "no keibid answered.*as $me, the Unix user running keibictl" offline.err)"
 n=$(k show "$id" --json | tr -d "\n" | tr "{" "\n" | grep "\"$me\"" | grep -c "written offline")
 check "the offline note is in the store's timeline" 1 "$([ "$n" -ge 1 ] && echo 1)"
-exit $fail
+finish

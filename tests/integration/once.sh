@@ -5,20 +5,9 @@
 # that a partial last line waits for its newline, and that --check reports
 # errors by file and line.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-tmp=$(mktemp -d) || exit 1
-trap 'rm -rf "$tmp"' EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		fail=1
-	fi
-}
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
+setup_tmp
 
 cp "$top_srcdir"/contrib/samples/*.log "$tmp/"
 chmod u+w "$tmp"/*.log
@@ -119,4 +108,4 @@ case "$out" in
 *rules-bad.yml:4:*category*) echo "ok: rule error names rules-bad.yml:4";;
 *) echo "FAIL: rule error lacks rules-bad.yml:4: $out"; fail=1;;
 esac
-exit $fail
+finish

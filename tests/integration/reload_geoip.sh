@@ -5,43 +5,13 @@
 # wrong kind): each reload is refused naming the file and the reason, and
 # the old databases keep enriching.  A good file then reloads.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
 if ! perl -MMaxMind::DB::Writer::Tree -e 1 2>/dev/null; then
 	echo "SKIP: MaxMind::DB::Writer is missing: apt-get install libmaxmind-db-writer-perl (contrib/bootstrap does)"
 	exit 77
 fi
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-tmp=$(mktemp -d) || exit 1
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected '$2', got '$3'"
-		fail=1
-	fi
-}
-wait_for() {	# wait_for WHAT COMMAND...: retry for up to 10 s
-	what=$1
-	shift
-	i=0
-	while [ $i -lt 100 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: timed out waiting for $what"
-	fail=1
-	return 1
-}
-cd "$tmp" || exit 1
+setup_tmp
 perl "$top_srcdir/tests/incidents/mkmmdb.pl" "$tmp" || exit 1
 cp country.mmdb country.good
 sock="$tmp/control.sock"
@@ -57,8 +27,7 @@ geoip: {country: country.mmdb, asn: asn.mmdb}
 outputs: [{type: jsonl, path: incidents.jsonl}]
 EOF
 k() { "$ctl" -c "$tmp/keibi.yml" -s "$sock" "$@"; }
-"$keibid" -c "$tmp/keibi.yml" 2>>keibid.err &
-pid=$!
+keibid_start -c "$tmp/keibi.yml"
 if ! wait_for "the control socket" k status; then
 	cat keibid.err
 	exit 1
@@ -98,8 +67,6 @@ cp country.good new.mmdb
 mv new.mmdb country.mmdb
 k reload >reload4.out 2>&1
 check "a good database reloads" 0 $?
-kill "$pid"
-wait "$pid" 2>/dev/null
-pid=""
-[ $fail -ne 0 ] && { grep '"10.8.8.8"' incidents.jsonl | tail -n 1; cat keibid.err; }
-exit $fail
+keibid_stop TERM
+[ $fail -ne 0 ] && grep '"10.8.8.8"' incidents.jsonl | tail -n 1
+finish

@@ -8,88 +8,27 @@
 # too many requests, the metrics endpoint scraped and parsed, and SIGTERM
 # saving positions so that a restart reads nothing twice.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-probe="$top_builddir/tests/integration/probe"
-tmp=$(mktemp -d) || exit 1
-pid=""
-cleanup() {
-	[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected '$2', got '$3'"
-		fail=1
-	fi
-}
-cd "$tmp" || exit 1
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
+setup_tmp
 sock="$tmp/control.sock"
 
 fw1='Nov 21 09:15:02 gw kernel: [88231.1] FWD-ACCEPT: IN=eth1 OUT=eth0 SRC=10.1.2.3 DST=203.0.113.77 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=3312 DF PROTO=TCP SPT=50122 DPT=445 WINDOW=64240 RES=0x00 SYN URGP=0'
 fw2='Nov 21 09:15:03 gw kernel: [88231.2] FWD-ACCEPT: IN=eth1 OUT=eth0 SRC=10.1.2.4 DST=203.0.113.78 LEN=60 TOS=0x00 PREC=0x00 TTL=63 ID=3313 DF PROTO=TCP SPT=50123 DPT=23 WINDOW=64240 RES=0x00 SYN URGP=0'
 : >fw.log
 : >extra.log
-mkdir rules.d
-cat >rules.d/smb.yml <<'EOF'
-rules:
-  - id: KB-TEST-0001
-    rev: 1
-    title: "SMB leaves the network"
-    description: "An internal host speaks SMB to the Internet."
-    category: outbound_attack
-    severity: high
-    logsource: firewall
-    match:
-      destination.port: 445
-EOF
+write_rule_smb
 
 # write_config [extra-source]: the config, with a metrics port.
 write_config() {
-	cat >keibi.yml <<EOF
-state_dir: state
-rules: [rules.d]
-timezone: UTC
-networks:
-  internal: [10.0.0.0/8]
-control_socket: $sock
-metrics:
-  listen: 127.0.0.1:$port
-sources:
-  - {name: fw, path: fw.log, parser: iptables}
-EOF
-	[ -n "${1:-}" ] &&
-	    echo "  - {name: extra, path: extra.log, parser: iptables}" >>keibi.yml
-	cat >>keibi.yml <<EOF
-outputs:
-  - {type: $outtype, path: alerts.jsonl}
-EOF
+	write_config_smb "{type: $outtype, path: alerts.jsonl}" \
+	    ${1:+"{name: extra, path: extra.log, parser: iptables}"}
 }
 # One alert per line: type "alerts" where "jsonl" carries incidents.
 outtype=alerts
 port=9
 write_config
 "$keibid" -c "$tmp/keibi.yml" --check >/dev/null 2>&1 || outtype=jsonl
-
-# wait_for WHAT COMMAND...: retry for up to 10 s.
-wait_for() {
-	what=$1
-	shift
-	i=0
-	while [ $i -lt 100 ]; do
-		"$@" >/dev/null 2>&1 && return 0
-		sleep 0.1
-		i=$((i + 1))
-	done
-	echo "FAIL: timed out waiting for $what"
-	fail=1
-	return 1
-}
 
 # status_num KEY: the first "KEY": number of the status, as JSON.
 status_num() {
@@ -100,23 +39,7 @@ alerts() { [ -f alerts.jsonl ] && wc -l <alerts.jsonl | tr -d ' ' || echo 0; }
 has_alerts() { [ "$(alerts)" -ge "$1" ]; }
 lines_read() { [ "$(status_num lines)" = "$1" ]; }
 
-# Start keibid on a port that is free (another test may hold one).
-started=0
-for try in 1 2 3 4 5; do
-	port=$((20000 + ($$ * 7 + try * 131) % 40000))
-	write_config
-	"$keibid" -c "$tmp/keibi.yml" 2>>keibid.err &
-	pid=$!
-	if wait_for "the control socket" "$ctl" -s "$sock" status; then
-		started=1
-		break
-	fi
-	kill "$pid" 2>/dev/null
-	wait "$pid" 2>/dev/null
-	pid=""
-	fail=0
-done
-if [ $started -ne 1 ]; then
+if ! start_on_free_port 7 131 "$ctl" -s "$sock" status; then
 	cat keibid.err
 	echo "FAIL: keibid did not start"
 	exit 1
@@ -289,20 +212,14 @@ check "unknown paths are 404" 1 \
     "$("$probe" http "$port" /nope | head -n 1 | grep -c ' 404 ')"
 
 # --- SIGTERM saves positions ----------------------------------------------------
-kill -TERM "$pid"
-wait "$pid"
+keibid_stop TERM
 check "keibid exits 0 on SIGTERM" 0 $?
-pid=""
 check "the control socket is removed" 0 "$([ -e "$sock" ] && echo 1 || echo 0)"
 size=$(wc -c <fw.log | tr -d ' ')
 check "the saved position of fw is its end" "$size" \
     "$(sed -n '/"fw"/,/}/s/^ *"offset": \([0-9]*\),*$/\1/p' state/positions.json)"
 before=$(alerts)
-"$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>>keibid.err
+keibid_once "$tmp/keibi.yml"
 check "a restart after SIGTERM reads nothing twice" "$before" "$(alerts)"
 
-if [ $fail -ne 0 ]; then
-	echo "--- keibid stderr"
-	cat keibid.err
-fi
-exit $fail
+finish

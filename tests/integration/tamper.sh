@@ -7,26 +7,11 @@
 # rewriting the whole chain after it), and verify must fail on every copy
 # while it passes on the untouched one.
 set -u
-: "${top_srcdir:=.}" "${top_builddir:=.}"
-keibid="$top_builddir/keibid"
-ctl="$top_builddir/keibictl/keibictl"
-tmp=$(mktemp -d) || exit 1
-cleanup() {
-	[ -n "${KEIBI_KEEP_TMP:-}" ] && { echo "kept $tmp"; return; }
-	chmod -R u+w "$tmp" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-fail=0
-check() {	# check WHAT EXPECTED ACTUAL
-	if [ "$2" = "$3" ]; then
-		echo "ok: $1 ($3)"
-	else
-		echo "FAIL: $1: expected $2, got $3"
-		fail=1
-	fi
-}
-cd "$tmp" || exit 1
+: "${top_srcdir:=.}"
+. "$top_srcdir/tests/integration/lib.sh"
+# The archive's files are read-only: make them removable.
+cleanup_extra() { chmod -R u+w "$tmp" 2>/dev/null; }
+setup_tmp
 if ! openssl genpkey -algorithm ed25519 -out key.pem 2>/dev/null ||
     ! openssl pkey -in key.pem -pubout -out pub.pem 2>/dev/null; then
 	echo "SKIP: openssl cannot make an Ed25519 key"
@@ -43,15 +28,11 @@ evidence:
   level: 1
   signing_key: key.pem
 EOC
-gen() {		# gen FROM TO: numbered lines, appended
-	awk -v a="$1" -v b="$2" 'BEGIN { for (i = a; i <= b; i++)
-	    printf "Nov 21 09:15:02 gw kernel: [%d.1] FWD-ACCEPT: IN=eth1 OUT=eth0 SRC=10.1.2.3 DST=203.0.113.77 LEN=52 TOS=0x00 PREC=0x00 TTL=127 ID=1 DF PROTO=TCP SPT=50122 DPT=445 WINDOW=64240 RES=0x00 SYN URGP=0\n", i }' >>fw.log
-}
 gen 1 100
-"$keibid" -q -c keibi.yml --once >/dev/null 2>>keibid.err
+keibid_once
 : >fw.log			# a cut: a gap record in the manifest
 gen 101 200
-"$keibid" -q -c keibi.yml --once >/dev/null 2>>keibid.err
+keibid_once
 m=state/evidence/MANIFEST.jsonl
 nseg=$(grep -c '"type":"segment"' $m)
 ngap=$(grep -c '"type":"gap"' $m)
@@ -214,8 +195,4 @@ sed -i "s/\"hash\":\"[0-9a-f]*\"/\"hash\":\"$head\"/" a/CHAIN_HEAD
 expect "the same, with CHAIN_HEAD naming the new head (signature)" -k pub.pem
 check "only the signature is wrong" 1 "$(grep -c PROBLEM verify.out)"
 
-if [ $fail -ne 0 ]; then
-	echo "--- keibid stderr"
-	cat keibid.err
-fi
-exit $fail
+finish
