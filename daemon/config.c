@@ -136,6 +136,10 @@ static void	cfg_out_secret(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_api_key(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_tlp(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_pap(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_queue(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_customer(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_sev_ids(struct cfg_load *, struct cnode *, void *);
+static void	cfg_out_asset_type(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_from(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_to(struct cfg_load *, struct cnode *, void *);
 static void	cfg_out_username(struct cfg_load *, struct cnode *, void *);
@@ -240,6 +244,10 @@ static const struct cfg_key cfg_output_keys[] = {
 	{ .name = "api_key_file", .fn = cfg_out_api_key },
 	{ .name = "tlp", .fn = cfg_out_tlp },
 	{ .name = "pap", .fn = cfg_out_pap },
+	{ .name = "queue", .fn = cfg_out_queue },
+	{ .name = "customer_id", .fn = cfg_out_customer },
+	{ .name = "severity_ids", .fn = cfg_out_sev_ids },
+	{ .name = "asset_type_id", .fn = cfg_out_asset_type },
 	{ .name = "from", .fn = cfg_out_from },
 	{ .name = "to", .fn = cfg_out_to },
 	{ .name = "username", .fn = cfg_out_username },
@@ -1807,7 +1815,9 @@ cfg_out_url(struct cfg_load *cl, struct cnode *n, void *arg)
 static void
 cfg_out_flavour(struct cfg_load *cl, struct cnode *n, void *arg)
 {
-	static const char *const v[] = { "standard", "thehive", NULL };
+	static const char *const v[] = {
+		"standard", "thehive", "iris", "rtir", NULL
+	};
 
 	cfg_word_set(cl, n, "flavour", v, &((struct output_conf *)arg)->flavour);
 }
@@ -1849,6 +1859,74 @@ cfg_out_pap(struct cfg_load *cl, struct cnode *n, void *arg)
 	};
 
 	cfg_word_set(cl, n, "pap", v, &((struct output_conf *)arg)->pap);
+}
+
+/* outputs[].queue: the RT queue an rtir webhook opens tickets in. */
+static void
+cfg_out_queue(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	size_t			 i;
+
+	if (cfg_scalar(cl, n, "queue", "a queue name") == NULL)
+		return;
+	/* It goes into TicketSQL between quotes. */
+	for (i = 0; i < n->len; i++) {
+		if ((unsigned char)n->s[i] < ' ' || n->s[i] == '\'' ||
+		    n->s[i] == '\\' || n->s[i] == 0x7f || i >= 200) {
+			cfg_error_at(cl, n, "queue must be 1 to 200 characters "
+			    "without quotes, backslashes or controls");
+			return;
+		}
+	}
+	free(out->queue);
+	out->queue = cfg_strdup(n->s);
+}
+
+/* outputs[].customer_id: the DFIR-IRIS customer of new alerts. */
+static void
+cfg_out_customer(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "customer_id", 1, 1000000000,
+	    &((struct output_conf *)arg)->customer_id);
+}
+
+/* outputs[].severity_ids: DFIR-IRIS severity ids of low..critical. */
+static void
+cfg_out_sev_ids(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	struct output_conf	*out = arg;
+	unsigned long		 v;
+	const char		*p;
+	char			*end;
+	int			 k = 0;
+
+	if (cfg_scalar(cl, n, "severity_ids", "four numbers") == NULL)
+		return;
+	for (p = n->s; k < 5; p = end + 1) {
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno != 0 || v == 0 || v > 1000000)
+			break;
+		k++;
+		if (*end != ',')
+			break;
+	}
+	if (k != 4 || *end != '\0') {
+		cfg_error_at(cl, n, "severity_ids must be four ids, for low, "
+		    "medium, high and critical, like \"3,4,5,6\"");
+		return;
+	}
+	free(out->severity_ids);
+	out->severity_ids = cfg_strdup(n->s);
+}
+
+/* outputs[].asset_type_id: the DFIR-IRIS asset type of our hosts. */
+static void
+cfg_out_asset_type(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "asset_type_id", 1, 1000000000,
+	    &((struct output_conf *)arg)->asset_type_id);
 }
 
 /* A mail address without controls, spaces or angle brackets. */
@@ -2044,10 +2122,10 @@ cfg_out_check(struct cfg_load *cl, struct cnode *item, struct config *conf,
 			cfg_error_at(cl, item, "webhook url must start with "
 			    "http:// or https://");
 		if (out->flavour != NULL &&
-		    strcmp(out->flavour, "thehive") == 0) {
+		    strcmp(out->flavour, "standard") != 0) {
 			if (!cfg_map_has(item, "api_key_file"))
-				cfg_error_at(cl, item, "thehive webhook needs "
-				    "an 'api_key_file'");
+				cfg_error_at(cl, item, "%s webhook needs "
+				    "an 'api_key_file'", out->flavour);
 		} else if (!cfg_map_has(item, "secret_file"))
 			cfg_error_at(cl, item, "webhook output needs a "
 			    "'secret_file' (its signing secret)");
@@ -2373,6 +2451,8 @@ config_output_clear(struct output_conf *o)
 	free(o->api_key_file);
 	free(o->tlp);
 	free(o->pap);
+	free(o->queue);
+	free(o->severity_ids);
 	free(o->from);
 	for (i = 0; i < o->nto; i++)
 		free(o->to[i]);

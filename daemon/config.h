@@ -76,11 +76,15 @@ struct output_conf {
 	char		*path;
 	char		*name;		/* stable name (outbox); default type:where */
 	char		*url;		/* webhook, email (smtp://, smtps://) */
-	char		*flavour;	/* webhook: "standard" or "thehive" */
+	char		*flavour;	/* webhook: standard, thehive, iris, rtir */
 	char		*secret_file;	/* webhook: HMAC secret */
-	char		*api_key_file;	/* webhook thehive: bearer key */
+	char		*api_key_file;	/* webhook thehive, iris, rtir: API key */
 	char		*tlp;		/* thehive: clear, green, amber, red */
 	char		*pap;
+	char		*queue;		/* webhook rtir: RT queue of new tickets */
+	size_t		 customer_id;	/* webhook iris: alert_customer_id */
+	char		*severity_ids;	/* iris: "LOW,MEDIUM,HIGH,CRITICAL" ids */
+	size_t		 asset_type_id;	/* iris: asset type of internal hosts */
 	char		*from;		/* email */
 	char		**to;
 	size_t		 nto;

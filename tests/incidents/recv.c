@@ -2,7 +2,7 @@
  * recv.c: a small receiver on loopback for the delivery tests, never on
  * another address.  One process per test, serving one protocol:
  *
- *   recv http   PORTFILE DIR SCRIPT [SECRETFILE]   webhook / TheHive
+ *   recv http   PORTFILE DIR SCRIPT [SECRETFILE]   webhook, TheHive, IRIS, RT
  *   recv https  PORTFILE DIR SCRIPT [SECRETFILE]   the same over TLS
  *   recv smtp   PORTFILE DIR SCRIPT                mail, no STARTTLS offered
  *   recv smtp-starttls PORTFILE DIR SCRIPT         mail, STARTTLS required
@@ -26,7 +26,9 @@
  * https answers one request per connection.
  * SCRIPT says how to answer, one word per request, then "ok" for ever:
  * ok, 503, 429 (with Retry-After: 1), 400, slow (2 s, then ok), close
- * (hang up), exists (TheHive's duplicate answer); for SMTP: ok, 421
+ * (hang up), exists (TheHive's duplicate answer), hang (the next IRIS
+ * or RT create is made but not answered: the connection closes after
+ * 4 s); for SMTP: ok, 421
  * (greeting), 451 (after DATA), 550 (RCPT).  It exits by itself after 120
  * seconds.
  */
@@ -52,6 +54,7 @@
 
 #define RECV_LIFETIME	120
 #define RECV_MAX	(4 * 1024 * 1024)
+#define RECV_OUT	(256 * 1024)	/* an IRIS or RT answer */
 
 static const char	*dir;
 static char		**script;
@@ -253,17 +256,233 @@ check_sig(const char *id, const char *ts, const char *sig, const char *body,
 	    "ok" : "bad";
 }
 
+/*
+ * DFIR-IRIS and RT REST2, as far as the intake needs them: objects made
+ * by a create are kept (for the lifetime of the receiver, so a client
+ * that restarts finds them), a lookup finds them as the real servers do
+ * (IRIS: source_reference matched with LIKE; RT: TicketSQL "Subject LIKE
+ * 'x'"), updates and comments of an unknown id are refused.
+ */
+#define RECV_OBJS	256
+
+struct obj {
+	unsigned int	id;
+	char		ref[512];	/* IRIS alert_source_ref, RT Subject */
+	unsigned int	updates;
+};
+
+static struct obj	iris[RECV_OBJS], rt[RECV_OBJS];
+static size_t		niris, nrt;
+static int		hangs;		/* creates still to leave unanswered */
+
+/* The raw text of string member key of a JSON body (escapes kept). */
+static int
+json_member(const char *body, size_t blen, const char *key, char *out,
+    size_t size)
+{
+	char		 pat[128];
+	const char	*p, *e = body + blen;
+	size_t		 n = 0;
+
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	if ((p = memmem(body, blen, pat, strlen(pat))) == NULL)
+		return -1;
+	for (p += strlen(pat); p < e && *p == ' '; p++)
+		;
+	if (p >= e || *p++ != '"')
+		return -1;
+	while (p < e && *p != '"' && n + 2 < size) {
+		if (*p == '\\' && p + 1 < e)
+			out[n++] = *p++;
+		out[n++] = *p++;
+	}
+	out[n] = '\0';
+	return p < e && *p == '"' ? 0 : -1;
+}
+
+/* The decoded value of query parameter name in path ("" if none). */
+static void
+query_param(const char *path, const char *name, char *out, size_t size)
+{
+	const char	*p = strchr(path, '?');
+	size_t		 n = strlen(name), k = 0;
+	unsigned int	 c;
+
+	out[0] = '\0';
+	while (p != NULL && *p != '\0') {
+		p++;
+		if (strncmp(p, name, n) == 0 && p[n] == '=') {
+			for (p += n + 1; *p != '\0' && *p != '&' &&
+			    k + 1 < size; p++) {
+				if (*p == '%' && sscanf(p + 1, "%2x", &c) == 1) {
+					out[k++] = (char)c;
+					p += 2;
+				} else
+					out[k++] = *p == '+' ? ' ' : *p;
+			}
+			out[k] = '\0';
+			return;
+		}
+		p = strchr(p, '&');
+	}
+}
+
+/* The object of id in a table, or NULL. */
+static struct obj *
+obj_find(struct obj *t, size_t n, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned int)strtoul(id, NULL, 10) == t[i].id)
+			return &t[i];
+	return NULL;
+}
+
+/*
+ * Answer an IRIS or RT request: *reply the status line, out the body.
+ * hang: the create is made but never answered.  0 if path is not theirs.
+ */
+static int
+serve_intake(const char *method, const char *path, const char *body,
+    size_t blen, const char *auth, const char *word, const char **reply,
+    char *out, size_t size)
+{
+	struct obj	*o;
+	char		 ref[512], q[1024], *like, *end;
+	size_t		 i, k, off;
+
+	if (strncmp(path, "/alerts/", 8) != 0 &&
+	    strncmp(path, "/REST/2.0/", 10) != 0)
+		return 0;
+	if (strcmp(word, "hang") == 0)
+		hangs++;
+	if (strncmp(auth, "Bearer ", 7) != 0 && strncmp(auth, "token ", 6)
+	    != 0) {
+		*reply = "401 Unauthorized";
+		snprintf(out, size, "{\"message\":\"no credentials\"}");
+		return 1;
+	}
+	if (strcmp(method, "POST") == 0 && strcmp(path, "/alerts/add") == 0) {
+		if (json_member(body, blen, "alert_source_ref", ref,
+		    sizeof ref) != 0 || niris == RECV_OBJS) {
+			*reply = "400 BAD REQUEST";
+			snprintf(out, size, "{\"status\":\"error\",\"message\":"
+			    "\"bad alert\",\"data\":[]}");
+			return 1;
+		}
+		o = &iris[niris++];
+		o->id = (unsigned int)niris;
+		snprintf(o->ref, sizeof o->ref, "%s", ref);
+		*reply = hangs > 0 && hangs-- > 0 ? NULL : "200 OK";
+		snprintf(out, size, "{\"status\":\"success\",\"message\":\"\","
+		    "\"data\":{\"alert_id\":%u,\"alert_source_ref\":\"%s\"}}",
+		    o->id, o->ref);
+	} else if (strcmp(method, "GET") == 0 &&
+	    strncmp(path, "/alerts/filter?", 15) == 0) {
+		query_param(path, "source_reference", q, sizeof q);
+		off = (size_t)snprintf(out, size, "{\"status\":\"success\","
+		    "\"message\":\"\",\"data\":{\"alerts\":[");
+		for (i = k = 0; i < niris; i++) {
+			if (q[0] != '\0' && strstr(iris[i].ref, q) == NULL)
+				continue;
+			off += (size_t)snprintf(out + off, size - off,
+			    "%s{\"alert_id\":%u,\"alert_source_ref\":\"%s\"}",
+			    k++ > 0 ? "," : "", iris[i].id, iris[i].ref);
+		}
+		snprintf(out + off, size - off, "],\"total\":%zu,"
+		    "\"current_page\":1,\"last_page\":1,\"next_page\":null}}",
+		    k);
+		*reply = "200 OK";
+	} else if (strcmp(method, "POST") == 0 &&
+	    strncmp(path, "/alerts/update/", 15) == 0) {
+		if ((o = obj_find(iris, niris, path + 15)) == NULL) {
+			*reply = "400 BAD REQUEST";
+			snprintf(out, size, "{\"status\":\"error\",\"message\":"
+			    "\"Alert not found\",\"data\":[]}");
+			return 1;
+		}
+		o->updates++;
+		*reply = "200 OK";
+		snprintf(out, size, "{\"status\":\"success\",\"message\":\"\","
+		    "\"data\":{\"alert_id\":%u}}", o->id);
+	} else if (strcmp(method, "POST") == 0 &&
+	    strcmp(path, "/REST/2.0/ticket") == 0) {
+		if (json_member(body, blen, "Subject", ref, sizeof ref) != 0 ||
+		    json_member(body, blen, "Queue", q, sizeof q) != 0 ||
+		    nrt == RECV_OBJS) {
+			*reply = "400 Bad Request";
+			snprintf(out, size, "{\"message\":\"Could not create "
+			    "ticket\"}");
+			return 1;
+		}
+		o = &rt[nrt++];
+		o->id = 1000 + (unsigned int)nrt;
+		snprintf(o->ref, sizeof o->ref, "%s", ref);
+		*reply = hangs > 0 && hangs-- > 0 ? NULL : "201 Created";
+		snprintf(out, size, "{\"type\":\"ticket\",\"id\":\"%u\","
+		    "\"_url\":\"/REST/2.0/ticket/%u\"}", o->id, o->id);
+	} else if (strcmp(method, "GET") == 0 &&
+	    strncmp(path, "/REST/2.0/tickets?", 18) == 0) {
+		query_param(path, "query", q, sizeof q);
+		if ((like = strstr(q, "Subject LIKE '")) == NULL ||
+		    (end = strchr(like + 14, '\'')) == NULL) {
+			*reply = "400 Bad Request";
+			snprintf(out, size, "{\"message\":\"bad query\"}");
+			return 1;
+		}
+		like += 14;
+		*end = '\0';
+		off = (size_t)snprintf(out, size, "{\"page\":1,\"per_page\":100,"
+		    "\"items\":[");
+		for (i = k = 0; i < nrt; i++) {
+			if (strstr(rt[i].ref, like) == NULL)
+				continue;
+			off += (size_t)snprintf(out + off, size - off,
+			    "%s{\"type\":\"ticket\",\"id\":\"%u\",\"Subject\":"
+			    "\"%s\"}", k++ > 0 ? "," : "", rt[i].id,
+			    rt[i].ref);
+		}
+		snprintf(out + off, size - off, "],\"count\":%zu,\"total\":%zu}",
+		    k, k);
+		*reply = "200 OK";
+	} else if (strncmp(path, "/REST/2.0/ticket/", 17) == 0 &&
+	    (strcmp(method, "PUT") == 0 || strcmp(method, "POST") == 0)) {
+		if ((o = obj_find(rt, nrt, path + 17)) == NULL) {
+			*reply = "404 Not Found";
+			snprintf(out, size, "{\"message\":\"Resource does not "
+			    "exist\"}");
+			return 1;
+		}
+		o->updates++;
+		if (strcmp(method, "PUT") == 0) {
+			*reply = "200 OK";
+			snprintf(out, size, "[\"Ticket %u: Priority changed\"]",
+			    o->id);
+		} else {
+			*reply = "201 Created";
+			snprintf(out, size, "[\"Comments added\"]");
+		}
+	} else {
+		*reply = "404 Not Found";
+		snprintf(out, size, "{\"message\":\"no such endpoint\"}");
+	}
+	return 1;
+}
+
 /* Serve one HTTP connection (requests until the client closes). */
 static void
 serve_http(struct conn *c, unsigned int *n)
 {
 	char		*buf, *end, status[64], id[256], ts[64], sig[256];
-	char		 cl[32], name[64], method[16], path[512], line[1024];
+	char		 cl[32], name[64], method[16], path[2048];
+	char		 auth[512], *out, line[3072];
 	const char	*word, *reply, *body;
 	size_t		 len = 0, hlen, blen;
 	ssize_t		 r;
 
-	if ((buf = malloc(RECV_MAX + 1)) == NULL)
+	if ((buf = malloc(RECV_MAX + 1)) == NULL ||
+	    (out = malloc(RECV_OUT)) == NULL)
 		exit(1);
 	for (;;) {
 		while ((end = memmem(buf, len, "\r\n\r\n", 4)) == NULL) {
@@ -285,7 +504,8 @@ serve_http(struct conn *c, unsigned int *n)
 		(*n)++;
 		snprintf(name, sizeof name, "req-%u", *n);
 		save(name, buf, hlen + blen);
-		sscanf(buf, "%15s %511s", method, path);
+		sscanf(buf, "%15s %2047s", method, path);
+		header(buf, "Authorization", auth, sizeof auth);
 		header(buf, "webhook-id", id, sizeof id);
 		header(buf, "webhook-timestamp", ts, sizeof ts);
 		header(buf, "webhook-signature", sig, sizeof sig);
@@ -301,7 +521,19 @@ serve_http(struct conn *c, unsigned int *n)
 		}
 		if (strcmp(word, "slow") == 0)
 			sleep(2);
-		if (strcmp(word, "503") == 0)
+		if (strcmp(word, "503") != 0 && strcmp(word, "429") != 0 &&
+		    serve_intake(method, path, buf + hlen, blen, auth, word,
+		    &reply, out, RECV_OUT)) {
+			if (reply == NULL) {
+				/* Made, but the answer never comes. */
+				snprintf(line, sizeof line, "%u %s %s hang\n",
+				    *n, method, path);
+				log_line("log", line, NULL, 0);
+				sleep(4);
+				goto out;
+			}
+			body = out;
+		} else if (strcmp(word, "503") == 0)
 			reply = "503 Service Unavailable";
 		else if (strcmp(word, "429") == 0)
 			reply = "429 Too Many Requests\r\nRetry-After: 1";
@@ -326,15 +558,17 @@ serve_http(struct conn *c, unsigned int *n)
 		    sig, buf + hlen, blen));
 		log_line("log", line, NULL, 0);
 		snprintf(line, sizeof line, "HTTP/1.1 %s\r\nContent-Type: "
-		    "application/json\r\nContent-Length: %zu\r\n%s\r\n%s",
+		    "application/json\r\nContent-Length: %zu\r\n%s\r\n",
 		    reply, strlen(body), one_request ? "Connection: close\r\n" :
-		    "", body);
-		if (conn_write(c, line, strlen(line)) < 0 || one_request)
+		    "");
+		if (conn_write(c, line, strlen(line)) < 0 ||
+		    conn_write(c, body, strlen(body)) < 0 || one_request)
 			goto out;
 		memmove(buf, buf + hlen + blen, len - hlen - blen);
 		len -= hlen + blen;
 	}
 out:
+	free(out);
 	free(buf);
 }
 

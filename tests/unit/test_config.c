@@ -943,7 +943,7 @@ test_incident_outputs(void **state)
 	    F ":7:5: thehive webhook needs an 'api_key_file'");
 	expect(HEAD "outputs:\n  - {type: webhook, flavour: slack, url: "
 	    "\"http://x\", secret_file: s}\n",
-	    F ":7:30: flavour must be one of standard, thehive, not 'slack'");
+	    F ":7:30: flavour must be one of standard, thehive, iris, rtir, not 'slack'");
 	expect(HEAD "outputs:\n  - {type: email, url: \"smtp://m\", to: "
 	    "a@x}\n",
 	    F ":7:5: email output needs a 'from'");
