@@ -114,6 +114,26 @@ struct beacon_state {
 	 */
 	struct ktab	 dests;
 	uint8_t		 hosts[BEACON_HLL_ALL];
+	/*
+	 * The count of hosts[], kept until a register rises: it is read
+	 * at every judgement and changes rarely once the sources are known.
+	 */
+	double		 hosts_est;
+	bool		 hosts_stale;
+	/*
+	 * The keys of the event being detected, worked out ahead by
+	 * beacon_prefetch() (valid while pf_gen is detect_gen()), so that
+	 * the first-sighting slot is loaded while the event is matched.
+	 */
+	uint64_t	 pf_gen;
+	struct beacon_keys {
+		uint64_t hs;		/* of the source */
+		uint64_t key;		/* of the pair */
+		uint64_t dkey;		/* of the destination */
+		size_t	 dlen;
+		bool	 is_ip;
+		char	 dst[256];
+	}		 pf;
 };
 
 static double
@@ -122,8 +142,11 @@ beacon_round3(double x)
 	return floor(x * 1000.0 + 0.5) / 1000.0;
 }
 
-/* Add the source whose hash is h to registers reg[1 << bits]. */
-static inline void
+/*
+ * Add the source whose hash is h to registers reg[1 << bits]; true if a
+ * register rose (the count may have changed).
+ */
+static inline bool
 beacon_hll_add(uint8_t *reg, unsigned int bits, uint64_t h)
 {
 	uint64_t	w = h >> bits;
@@ -131,9 +154,29 @@ beacon_hll_add(uint8_t *reg, unsigned int bits, uint64_t h)
 
 	rank = w == 0 ? (uint8_t)(65 - bits) :
 	    (uint8_t)(__builtin_ctzll(w) + 1);
-	if (reg[h & ((1U << bits) - 1)] < rank)
-		reg[h & ((1U << bits) - 1)] = rank;
+	if (reg[h & ((1U << bits) - 1)] >= rank)
+		return false;
+	reg[h & ((1U << bits) - 1)] = rank;
+	return true;
 }
+
+/*
+ * 2^-k for every register value (ranks run from 0 to 65 - bits): the sum
+ * below is the same as with ldexp(), without a libm call per register.
+ */
+static const double beacon_pow2neg[66] = {
+	0x1p-0, 0x1p-1, 0x1p-2, 0x1p-3, 0x1p-4, 0x1p-5,
+	0x1p-6, 0x1p-7, 0x1p-8, 0x1p-9, 0x1p-10, 0x1p-11,
+	0x1p-12, 0x1p-13, 0x1p-14, 0x1p-15, 0x1p-16, 0x1p-17,
+	0x1p-18, 0x1p-19, 0x1p-20, 0x1p-21, 0x1p-22, 0x1p-23,
+	0x1p-24, 0x1p-25, 0x1p-26, 0x1p-27, 0x1p-28, 0x1p-29,
+	0x1p-30, 0x1p-31, 0x1p-32, 0x1p-33, 0x1p-34, 0x1p-35,
+	0x1p-36, 0x1p-37, 0x1p-38, 0x1p-39, 0x1p-40, 0x1p-41,
+	0x1p-42, 0x1p-43, 0x1p-44, 0x1p-45, 0x1p-46, 0x1p-47,
+	0x1p-48, 0x1p-49, 0x1p-50, 0x1p-51, 0x1p-52, 0x1p-53,
+	0x1p-54, 0x1p-55, 0x1p-56, 0x1p-57, 0x1p-58, 0x1p-59,
+	0x1p-60, 0x1p-61, 0x1p-62, 0x1p-63, 0x1p-64, 0x1p-65
+};
 
 /* Distinct sources counted in reg[m]: HyperLogLog, linear when few. */
 static double
@@ -143,7 +186,7 @@ beacon_hll_count(const uint8_t *reg, size_t m)
 	size_t	i, zeros = 0;
 
 	for (i = 0; i < m; i++) {
-		sum += ldexp(1.0, -(int)reg[i]);
+		sum += beacon_pow2neg[reg[i] < 66 ? reg[i] : 65];
 		if (reg[i] == 0)
 			zeros++;
 	}
@@ -508,12 +551,15 @@ beacon_state(struct rule *r)
 	bs->t.ctx = bs;
 	ktab_init(&bs->dests, sizeof(struct beacon_dest),
 	    (size_t)bs->conf.max_destinations);
+	bs->hosts_stale = true;
 	bs->seen_mask = 1023;
 	while (bs->seen_mask < bs->conf.max_pairs - 1 &&
 	    bs->seen_mask < (1U << 22) - 1)
 		bs->seen_mask = bs->seen_mask * 2 + 1;
-	if ((bs->seen = calloc(bs->seen_mask + 1, sizeof *bs->seen)) == NULL)
-		fatal("calloc");
+	if ((bs->seen = ktab_array((bs->seen_mask + 1) *
+	    sizeof *bs->seen)) == NULL)
+		fatal("malloc");
+	memset(bs->seen, 0, (bs->seen_mask + 1) * sizeof *bs->seen);
 	r->state = bs;
 	return bs;
 }
@@ -617,7 +663,11 @@ beacon_weigh(struct beacon_state *bs, const struct beacon_pair *p,
 	double			 free_, f;
 
 	s->raw = s->score;
-	s->hosts = beacon_hll_count(bs->hosts, BEACON_HLL_ALL);
+	if (bs->hosts_stale) {
+		bs->hosts_est = beacon_hll_count(bs->hosts, BEACON_HLL_ALL);
+		bs->hosts_stale = false;
+	}
+	s->hosts = bs->hosts_est;
 	if ((d = ktab_find(&bs->dests, p->dkey)) == NULL)
 		return;			/* evicted: nothing known */
 	s->has_prev = true;
@@ -824,6 +874,38 @@ beacon_add(struct beacon_pair *p, int64_t t, uint32_t sz)
 	return true;
 }
 
+/* The keys of rec for bs; false if rec has no destination to key on. */
+static bool
+beacon_keys(struct ruleset *rs, const struct beacon_state *bs,
+    const struct record *rec, struct beacon_keys *k)
+{
+	if (!beacon_dst(&bs->conf, rec, k->dst, sizeof k->dst, &k->dlen,
+	    &k->is_ip))
+		return false;
+	k->hs = rule_hash(rs->seed, rec->src.a, sizeof rec->src.a);
+	k->key = rule_hash(k->hs, k->dst, k->dlen);
+	k->dkey = rule_hash(rs->seed ^ 0x646573744b4b4b4bULL, k->dst,
+	    k->dlen);
+	return true;
+}
+
+void
+beacon_prefetch(struct ruleset *rs, struct rule *r, const struct record *rec,
+    uint64_t gen)
+{
+	struct beacon_state	*bs = r->state;
+
+	if (bs == NULL || !rec->has_ts || rec->src.family == 0)
+		return;
+	if (!beacon_keys(rs, bs, rec, &bs->pf)) {
+		bs->pf_gen = 0;
+		return;
+	}
+	bs->pf_gen = gen;
+	__builtin_prefetch(&bs->seen[bs->pf.key & bs->seen_mask]);
+	ktab_prefetch(&bs->dests, bs->pf.dkey);
+}
+
 static void
 beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
     rule_match_cb cb, void *arg)
@@ -833,7 +915,9 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	struct beacon_dest	*dd;
 	struct beacon_score	 s;
 	struct span		 b;
-	char			 dst[256];
+	struct beacon_keys	 own_keys;
+	const struct beacon_keys *k;
+	const char		*dst;
 	size_t			 dlen;
 	uint64_t		 key, n, tag, *slot, hs, dkey;
 	uint32_t		 sz = UINT32_MAX, sum;
@@ -844,11 +928,19 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (!rec->has_ts || rec->src.family == 0)
 		return;
 	bs = beacon_state(r);
-	if (!beacon_dst(&bs->conf, rec, dst, sizeof dst, &dlen, &is_ip))
+	if (bs->pf_gen != 0 && bs->pf_gen == detect_gen(rs))
+		k = &bs->pf;
+	else if (beacon_keys(rs, bs, rec, &own_keys))
+		k = &own_keys;
+	else
 		return;
-	hs = rule_hash(rs->seed, rec->src.a, sizeof rec->src.a);
-	key = rule_hash(hs, dst, dlen);
-	dkey = rule_hash(rs->seed ^ 0x646573744b4b4b4bULL, dst, dlen);
+	bs->pf_gen = 0;
+	dst = k->dst;
+	dlen = k->dlen;
+	is_ip = k->is_ip;
+	hs = k->hs;
+	key = k->key;
+	dkey = k->dkey;
 	slot = &bs->seen[key & bs->seen_mask];
 	/* The slot is a cache miss: let it load while expiry runs. */
 	__builtin_prefetch(slot);
@@ -874,7 +966,8 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (rec->ts_us < dd->first_us)
 		dd->first_us = rec->ts_us;
 	beacon_hll_add(dd->reg, BEACON_HLL_DST_BITS, hs);
-	beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs);
+	if (beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs))
+		bs->hosts_stale = true;
 	first_s = t;
 	tag = (key >> 32) | 1;
 	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) == 0) {
@@ -1004,3 +1097,25 @@ const struct rule_ops detect_beacon_ops = {
 	.flush = beacon_flush,
 	.free = beacon_free,
 };
+
+size_t
+beacon_mem_bytes(const struct rule *r)
+{
+	const struct beacon_state	*bs;
+
+	if (r->ops != &detect_beacon_ops || (bs = r->state) == NULL)
+		return 0;
+	return sizeof *bs + ktab_bytes(&bs->t) + ktab_bytes(&bs->dests) +
+	    (bs->t.nchunks + bs->dests.nchunks) * sizeof *bs->t.chunks +
+	    (bs->seen_mask + 1) * sizeof *bs->seen;
+}
+
+size_t
+beacon_mem_entries(const struct rule *r)
+{
+	const struct beacon_state	*bs;
+
+	if (r->ops != &detect_beacon_ops || (bs = r->state) == NULL)
+		return 0;
+	return bs->t.n + bs->dests.n;
+}

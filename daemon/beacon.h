@@ -80,4 +80,26 @@ double	beacon_dur_score(const uint32_t bins[24], int64_t first_s,
 /* Bytes of state per tracked pair (for the memory bound). */
 size_t	beacon_pair_bytes(void);
 
+struct rule;
+struct ruleset;
+struct record;
+
+/*
+ * Start loading what beacon rule r will touch for rec, before rec is
+ * matched, and keep its keys for the feed of detection round gen.  Does
+ * nothing before r has state.
+ */
+void	beacon_prefetch(struct ruleset *, struct rule *r,
+	    const struct record *rec, uint64_t gen);
+
+/*
+ * Memory the state of beacon rule r holds: the pair and destination
+ * tables as allocated (whole chunks, buckets, chunk lists), the first
+ * sightings and the state itself; 0 for a rule that is no beacon or has
+ * seen nothing yet.  O(1).
+ */
+size_t	beacon_mem_bytes(const struct rule *r);
+/* Pairs and destinations beacon rule r tracks now. */
+size_t	beacon_mem_entries(const struct rule *r);
+
 #endif

@@ -4,7 +4,9 @@
  * checks each peer with SO_PEERCRED against the control group, logs every
  * request with the peer's Unix user and answers with one JSON line each.
  * Daemon commands (ping, status, reload) are served here; incident
- * commands go to the hook the incident module sets.
+ * commands go to the hook the incident module sets.  A reload that moves
+ * the socket makes the new one first and retires the old one, which
+ * serves its open connections to their end (control_replace).
  *
  * This module must never trust a request: lines are bounded before they
  * are parsed, only known keys with checked types and lengths pass, and a
@@ -43,6 +45,7 @@
 #include "incident.h"
 #include "keibid.h"
 #include "log.h"
+#include "metrics.h"
 
 #define CONTROL_A_ID		0x01
 #define CONTROL_A_TEXT		0x02
@@ -62,8 +65,9 @@ struct control_conn {
 
 struct control {
 	struct keibid			*kd;
-	struct evconnlistener		*lev;
+	struct evconnlistener		*lev;	/* NULL once retired */
 	char				*path;
+	char				*tmp;	/* bound here until moved */
 	dev_t				 dev;		/* of the socket file */
 	ino_t				 ino;
 	gid_t				 gid;		/* the control group */
@@ -73,6 +77,15 @@ struct control {
 	void				*inc_arg;
 	uint64_t			 served;
 	uint64_t			 refused;
+	/*
+	 * A reload that moved the socket retires the old control: it stops
+	 * listening, serves the connections it has (the one that asked for
+	 * the reload gets its answer) and is freed with its last one.  The
+	 * live control keeps the retired ones, to close them at the end.
+	 */
+	struct control			*owner;	/* live one, if retired */
+	TAILQ_HEAD(, control)		 retired;
+	TAILQ_ENTRY(control)		 rentry;
 };
 
 static json_t	*control_ping(struct control *, const struct control_req *,
@@ -404,6 +417,34 @@ control_status_sources(struct keibid *kd, json_t *warn)
 	return a;
 }
 
+/*
+ * The memory of every kind of correlator, detectors included, into corr:
+ * "kinds" (one object per kind that has rules) and "total_bytes".
+ */
+static void
+control_status_kinds(const struct ruleset *rs, json_t *corr)
+{
+	struct metrics_corr	 v[METRICS_CORR_KINDS];
+	json_t			*a = json_array();
+	uint64_t		 total = 0;
+	size_t			 k;
+
+	metrics_correlators(rs, v);
+	for (k = 0; k < METRICS_CORR_KINDS; k++) {
+		total += v[k].bytes;
+		if (v[k].rules == 0)
+			continue;
+		json_array_append_new(a, json_pack("{s:s, s:I, s:I, s:I, s:I}",
+		    "kind", v[k].kind, "rules", (json_int_t)v[k].rules,
+		    "entries", (json_int_t)v[k].entries,
+		    "bytes", (json_int_t)v[k].bytes,
+		    "evictions", (json_int_t)v[k].evictions));
+	}
+	json_object_set_new(corr, "kinds", a);
+	json_object_set_new(corr, "total_bytes",
+	    json_integer((json_int_t)total));
+}
+
 /* The rules part: every rule that did anything, and the correlation. */
 static json_t *
 control_status_rules(struct keibid *kd, json_t *warn, json_t **corr)
@@ -445,6 +486,7 @@ control_status_rules(struct keibid *kd, json_t *warn, json_t **corr)
 	}
 	*corr = json_pack("{s:I, s:I, s:I}", "groups", (json_int_t)groups,
 	    "bytes", (json_int_t)bytes, "dropped", (json_int_t)dropped);
+	control_status_kinds(rs, *corr);
 	o = json_pack("{s:I, s:I, s:I, s:o}", "loaded", (json_int_t)n,
 	    "alerts", (json_int_t)alerts, "limit_hits", (json_int_t)limits,
 	    "hits", hits);
@@ -552,7 +594,10 @@ control_reload(struct control *ctl, const struct control_req *req,
 	    "sources", (json_int_t)kd->nsrc, "outputs", (json_int_t)kd->nout);
 }
 
-/* Free a connection and forget it. */
+/*
+ * Free a connection and forget it; a retired control goes with its last
+ * connection.
+ */
 static void
 control_conn_free(struct control_conn *c)
 {
@@ -562,6 +607,20 @@ control_conn_free(struct control_conn *c)
 	ctl->nconn--;
 	bufferevent_free(c->bev);
 	free(c);
+	if (ctl->owner != NULL && ctl->nconn == 0) {
+		TAILQ_REMOVE(&ctl->owner->retired, ctl, rentry);
+		ctl->owner = NULL;
+		control_close(ctl);
+	}
+}
+
+/* The control that counts for ctl: itself, or the live one if retired. */
+static struct control *
+control_live(struct control *ctl)
+{
+	while (ctl->owner != NULL)
+		ctl = ctl->owner;
+	return ctl;
 }
 
 /* Queue one response line; a response that cannot be built is an error. */
@@ -624,7 +683,7 @@ control_handle(struct control_conn *c, const char *line, size_t len)
 		    req.id != NULL ? req.id : "", c->peer.user,
 		    (unsigned int)c->peer.uid, (int)c->peer.pid);
 	}
-	ctl->served++;
+	control_live(ctl)->served++;
 	if (req.cmd->kind == CONTROL_INCIDENT) {
 		/* The incident manager of the pipeline running now. */
 		if (ctl->inc_cb == NULL)
@@ -860,9 +919,14 @@ control_stale(const char *path, const struct sockaddr_un *sun, char **cause)
 	return 0;
 }
 
-struct control *
-control_open(struct keibid *kd, const char *path, const char *group,
-    bool *busy, char **cause)
+/*
+ * Make a control listening for path: bound at bindpath (path itself, or
+ * a temporary name beside it that control_replace() moves over path).
+ * NULL with *cause; *busy when something answers at bindpath already.
+ */
+static struct control *
+control_bind(struct keibid *kd, const char *path, const char *bindpath,
+    const char *group, bool *busy, char **cause)
 {
 	struct control		*ctl;
 	struct sockaddr_un	 sun;
@@ -874,16 +938,17 @@ control_open(struct keibid *kd, const char *path, const char *group,
 	*busy = false;
 	memset(&sun, 0, sizeof sun);
 	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof sun.sun_path) {
-		if (asprintf(cause, "control socket %s: path too long", path)
-		    == -1)
+	if (strlen(bindpath) >= sizeof sun.sun_path) {
+		if (asprintf(cause, "control socket %s: path too long",
+		    bindpath) == -1)
 			fatal("asprintf");
 		return NULL;
 	}
-	memcpy(sun.sun_path, path, strlen(path));
+	memcpy(sun.sun_path, bindpath, strlen(bindpath));
 	if ((ctl = calloc(1, sizeof *ctl)) == NULL)
 		fatal("calloc");
 	TAILQ_INIT(&ctl->conns);
+	TAILQ_INIT(&ctl->retired);
 	ctl->kd = kd;
 	ctl->gid = getegid();
 	if (group != NULL) {
@@ -895,14 +960,14 @@ control_open(struct keibid *kd, const char *path, const char *group,
 		}
 		ctl->gid = gr->gr_gid;
 	}
-	if ((rc = control_stale(path, &sun, cause)) != 0) {
+	if ((rc = control_stale(bindpath, &sun, cause)) != 0) {
 		if (rc == 1) {
 			*busy = true;
 			if (asprintf(cause, "control socket %s answers: "
-			    "another keibid runs with it", path) == -1)
+			    "another keibid runs with it", bindpath) == -1)
 				fatal("asprintf");
 		} else if (*cause == NULL && asprintf(cause, "control socket "
-		    "%s: %s", path, strerror(errno)) == -1)
+		    "%s: %s", bindpath, strerror(errno)) == -1)
 			fatal("asprintf");
 		goto fail;
 	}
@@ -913,26 +978,29 @@ control_open(struct keibid *kd, const char *path, const char *group,
 	old = umask(0117);
 	rc = bind(fd, (struct sockaddr *)&sun, sizeof sun);
 	umask(old);
-	if (rc != 0 || chown(path, (uid_t)-1, ctl->gid) != 0 ||
-	    lstat(path, &sb) != 0) {
-		if (asprintf(cause, "control socket %s: %s", path,
+	if (rc != 0 || chown(bindpath, (uid_t)-1, ctl->gid) != 0 ||
+	    lstat(bindpath, &sb) != 0) {
+		if (asprintf(cause, "control socket %s: %s", bindpath,
 		    strerror(errno)) == -1)
 			fatal("asprintf");
 		if (rc == 0)
-			unlink(path);
+			unlink(bindpath);
 		goto fail;
 	}
 	if ((ctl->path = strdup(path)) == NULL)
+		fatal("strdup");
+	if (strcmp(path, bindpath) != 0 &&
+	    (ctl->tmp = strdup(bindpath)) == NULL)
 		fatal("strdup");
 	ctl->dev = sb.st_dev;
 	ctl->ino = sb.st_ino;
 	ctl->lev = evconnlistener_new(kd->base, control_accept_cb, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 16, fd);
 	if (ctl->lev == NULL) {
-		if (asprintf(cause, "control socket %s: cannot listen", path)
-		    == -1)
+		if (asprintf(cause, "control socket %s: cannot listen",
+		    bindpath) == -1)
 			fatal("asprintf");
-		unlink(path);
+		unlink(bindpath);
 		goto fail;
 	}
 	fd = -1;
@@ -945,22 +1013,103 @@ fail:
 	return NULL;
 }
 
+struct control *
+control_open(struct keibid *kd, const char *path, const char *group,
+    bool *busy, char **cause)
+{
+	return control_bind(kd, path, path, group, busy, cause);
+}
+
+struct control *
+control_reopen(struct keibid *kd, const struct control *old,
+    const char *path, const char *group, char **cause)
+{
+	struct control	*ctl;
+	char		*tmp;
+	bool		 busy;
+
+	if (old == NULL || old->path == NULL || strcmp(old->path, path) != 0)
+		return control_bind(kd, path, path, group, &busy, cause);
+	/* The same path: bind beside it, renamed over it when swapped. */
+	if (asprintf(&tmp, "%s.new", path) == -1)
+		fatal("asprintf");
+	ctl = control_bind(kd, path, tmp, group, &busy, cause);
+	free(tmp);
+	return ctl;
+}
+
+struct control *
+control_replace(struct control *old, struct control *new)
+{
+	struct control	*r;
+	struct stat	 sb;
+
+	if (new->tmp != NULL) {
+		if (rename(new->tmp, new->path) != 0) {
+			log_warn("control socket: rename %s to %s; the old "
+			    "socket stays", new->tmp, new->path);
+			control_close(new);
+			return old;
+		}
+		free(new->tmp);
+		new->tmp = NULL;
+	}
+	if (old == NULL)
+		return new;
+	new->served += old->served;
+	new->refused += old->refused;
+	new->inc_cb = old->inc_cb;
+	new->inc_arg = old->inc_arg;
+	/* Stop listening; the socket file goes unless it is new's now. */
+	if (old->lev != NULL)
+		evconnlistener_free(old->lev);
+	old->lev = NULL;
+	if (old->path != NULL && lstat(old->path, &sb) == 0 &&
+	    sb.st_dev == old->dev && sb.st_ino == old->ino)
+		unlink(old->path);
+	free(old->path);
+	old->path = NULL;
+	while ((r = TAILQ_FIRST(&old->retired)) != NULL) {
+		TAILQ_REMOVE(&old->retired, r, rentry);
+		r->owner = new;
+		TAILQ_INSERT_TAIL(&new->retired, r, rentry);
+	}
+	if (old->nconn == 0) {
+		control_close(old);
+		return new;
+	}
+	old->owner = new;
+	TAILQ_INSERT_TAIL(&new->retired, old, rentry);
+	return new;
+}
+
 void
 control_close(struct control *ctl)
 {
+	struct control		*r;
 	struct control_conn	*c;
 	struct stat		 sb;
 
 	if (ctl == NULL)
 		return;
+	while ((r = TAILQ_FIRST(&ctl->retired)) != NULL) {
+		TAILQ_REMOVE(&ctl->retired, r, rentry);
+		r->owner = NULL;
+		control_close(r);
+	}
 	while ((c = TAILQ_FIRST(&ctl->conns)) != NULL)
 		control_conn_free(c);
 	if (ctl->lev != NULL)
 		evconnlistener_free(ctl->lev);
 	/* Remove the socket only if it is still ours. */
-	if (ctl->path != NULL && lstat(ctl->path, &sb) == 0 &&
+	if (ctl->tmp != NULL) {
+		if (lstat(ctl->tmp, &sb) == 0 && sb.st_dev == ctl->dev &&
+		    sb.st_ino == ctl->ino)
+			unlink(ctl->tmp);
+	} else if (ctl->path != NULL && lstat(ctl->path, &sb) == 0 &&
 	    sb.st_dev == ctl->dev && sb.st_ino == ctl->ino)
 		unlink(ctl->path);
+	free(ctl->tmp);
 	free(ctl->path);
 	free(ctl);
 }

@@ -93,7 +93,26 @@ enum control_kind control_req_kind(const struct control_req *);
  */
 struct control	*control_open(struct keibid *, const char *path,
 		    const char *group, bool *busy, char **cause);
-/* Close every connection, remove the socket and free; accepts NULL. */
+/*
+ * Reload with a new path or group, in two steps so that a failure keeps
+ * the old socket.  control_reopen() makes the new control while old still
+ * listens: at a new path as control_open() does (refused if another
+ * process answers there); at old's own path, bound to "PATH.new" beside it.
+ * NULL with *cause.  control_replace() then swaps: "PATH.new" is renamed
+ * over PATH (the socket never goes missing), new takes old's counters and
+ * incident hook, and old stops listening, removes its socket file (unless
+ * it is new's now) and is freed with its last connection, so that the
+ * client that asked for the reload still gets its answer.  It returns the
+ * control that serves from then on: new, or old if the rename failed
+ * (logged).  old may be NULL; to give up on new, control_close() it.
+ */
+struct control	*control_reopen(struct keibid *, const struct control *old,
+		    const char *path, const char *group, char **cause);
+struct control	*control_replace(struct control *old, struct control *new);
+/*
+ * Close every connection (of retired controls too), remove the socket
+ * and free; accepts NULL.
+ */
 void		 control_close(struct control *);
 void		 control_set_incidents(struct control *, control_incident_cb,
 		    void *);

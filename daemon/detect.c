@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "beacon.h"
 #include "corr.h"
 #include "detect.h"
 #include "ktab.h"
@@ -18,6 +19,7 @@
 #include "match.h"
 
 #define DETECT_SUPPRESS_KEYS	65536	/* suppression keys per rule */
+#define DETECT_PREFETCH_MAX	8	/* beacon rules loaded ahead */
 
 extern const struct rule_ops detect_beacon_ops;
 extern const struct rule_ops detect_scan_ops;
@@ -42,6 +44,14 @@ struct detect {
 	unsigned int	 cur;		/* dataset of the current record */
 	struct detect_ds ds[DETECT_MAX_DATASETS];
 	size_t		 nds;
+	/*
+	 * The beacon rules of pf_rs, whose state each record is likely to
+	 * touch far in memory: detect_event() starts those loads before
+	 * matching (see beacon_prefetch).
+	 */
+	const struct ruleset *pf_rs;
+	struct rule	*pf[DETECT_PREFETCH_MAX];
+	size_t		 npf;
 };
 
 struct detect_ctx {
@@ -157,6 +167,12 @@ unsigned int
 detect_dataset(struct ruleset *rs)
 {
 	return detect_get(rs)->cur;
+}
+
+uint64_t
+detect_gen(struct ruleset *rs)
+{
+	return detect_get(rs)->gen;
 }
 
 int64_t
@@ -334,11 +350,26 @@ detect_on_match(void *arg, struct rule *r, const struct record *rec)
 	return 0;
 }
 
+/* List the beacon rules of rs (the first DETECT_PREFETCH_MAX). */
+static void
+detect_prefetch_plan(struct detect *d, const struct ruleset *rs)
+{
+	size_t	i;
+
+	d->npf = 0;
+	for (i = 0; i < rs->n && d->npf < DETECT_PREFETCH_MAX; i++)
+		if (rs->v[i]->kind == RK_DETECTOR &&
+		    rs->v[i]->ops == &detect_beacon_ops)
+			d->pf[d->npf++] = rs->v[i];
+	d->pf_rs = rs;
+}
+
 void
 detect_event(struct ruleset *rs, const struct record *rec, rule_match_cb cb,
     void *arg)
 {
 	struct detect_ctx	ctx;
+	size_t			i;
 
 	ctx.rs = rs;
 	ctx.d = detect_get(rs);
@@ -346,6 +377,10 @@ detect_event(struct ruleset *rs, const struct record *rec, rule_match_cb cb,
 	ctx.arg = arg;
 	ctx.d->gen++;
 	ctx.d->cur = detect_ds_index(ctx.d, rec);
+	if (ctx.d->pf_rs != rs)
+		detect_prefetch_plan(ctx.d, rs);
+	for (i = 0; i < ctx.d->npf; i++)
+		beacon_prefetch(rs, ctx.d->pf[i], rec, ctx.d->gen);
 	match_plan_run(rs, rec, detect_on_match, &ctx);
 }
 
@@ -393,6 +428,8 @@ detect_adopt(struct ruleset *nrs, struct ruleset *ors)
 		nrs->detect = ors->detect;
 		ors->detect = NULL;
 	}
+	if (nrs->detect != NULL)
+		((struct detect *)nrs->detect)->pf_rs = NULL;	/* old rules */
 	nrs->seed = ors->seed;
 }
 

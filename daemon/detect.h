@@ -55,6 +55,8 @@ void		 detect_key_text(const struct record *, const enum rf *fields,
 
 /* Index of the current record's dataset and the dataset's watermark. */
 unsigned int	 detect_dataset(struct ruleset *);
+/* The detection round of the current record (1 for the first). */
+uint64_t	 detect_gen(struct ruleset *);
 int64_t		 detect_watermark(struct ruleset *, unsigned int ds);
 /* Name of dataset ds and the source last seen with it (or NULL). */
 const char	*detect_dataset_name(struct ruleset *, unsigned int ds);

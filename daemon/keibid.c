@@ -721,8 +721,11 @@ keibid_reload(struct keibid *kd, char **cause)
 {
 	struct config	*nconf = NULL, *oconf;
 	struct ruleset	*nrules = NULL;
+	struct control	*nctl = NULL;
+	struct metrics	*nmet = NULL;
 	char		*why = NULL, status[512];
 	const char	*nl;
+	bool		 rectl, remet;
 
 	*cause = NULL;
 	kd->reload_at = (int64_t)time(NULL);
@@ -735,15 +738,28 @@ keibid_reload(struct keibid *kd, char **cause)
 	/* GeoIP and inventory are opened and checked before any swap. */
 	if (csirt_reload_prepare(kd->csirt, nconf, &why) != 0)
 		goto fail;
-	if (!keibid_same(kd->conf->control_socket, nconf->control_socket) ||
-	    !keibid_same(kd->conf->control_group, nconf->control_group) ||
-	    !keibid_same(kd->conf->metrics_addr, nconf->metrics_addr) ||
-	    kd->conf->metrics_port != nconf->metrics_port)
-		log_warnx("reload: control_socket, control_group and metrics "
-		    "changes take effect at the next start");
+	/* Moved sockets are made while the old ones serve, swapped below. */
+	rectl = !kd->once && (!keibid_same(kd->conf->control_socket,
+	    nconf->control_socket) || !keibid_same(kd->conf->control_group,
+	    nconf->control_group));
+	remet = !kd->once && (!keibid_same(kd->conf->metrics_addr,
+	    nconf->metrics_addr) || kd->conf->metrics_port !=
+	    nconf->metrics_port);
+	if (rectl && (nctl = control_reopen(kd, kd->ctl,
+	    nconf->control_socket, nconf->control_group, &why)) == NULL)
+		goto fail;
+	if (remet && nconf->metrics_addr != NULL && (nmet = metrics_open(kd,
+	    nconf->metrics_addr, (uint16_t)nconf->metrics_port, &why)) == NULL)
+		goto fail;
 	if (!kd->once && !keibid_same_pipeline(kd->conf, nconf) &&
 	    keibid_pipeline_restart(kd, nconf, &why) != 0)
 		goto fail;
+	if (rectl)
+		kd->ctl = control_replace(kd->ctl, nctl);
+	if (remet) {
+		metrics_replace(kd->metrics, nmet);
+		kd->metrics = nmet;
+	}
 
 	/* The whole new set is good: swap it in. */
 	detect_adopt(nrules, kd->rules);
@@ -763,6 +779,8 @@ keibid_reload(struct keibid *kd, char **cause)
 	keibid_notify(status);
 	return 0;
 fail:
+	control_close(nctl);
+	metrics_close(nmet);
 	csirt_reload_abort(kd->csirt);
 	ruleset_free(nrules);
 	config_free(nconf);

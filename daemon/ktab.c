@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +24,7 @@
 #define KTAB_SAMPLE	8		/* entries offered to victim */
 #define KTAB_SCAN	64		/* entries passed per eviction */
 #define KTAB_SWEEP	8		/* free slots ktab_sweep passes over */
+#define KTAB_HUGE	(2U << 20)	/* a huge page, where there are */
 
 struct ktab_hdr {
 	uint64_t	key;
@@ -52,6 +55,22 @@ ktab_payload(struct ktab_hdr *h)
 	return (char *)h + KTAB_HDR;
 }
 
+void *
+ktab_array(size_t size)
+{
+	void	*p;
+
+	if (size < KTAB_HUGE)
+		return malloc(size);
+	size = (size + KTAB_HUGE - 1) & ~(size_t)(KTAB_HUGE - 1);
+	if (posix_memalign(&p, KTAB_HUGE, size) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, size, MADV_HUGEPAGE);	/* advice only */
+#endif
+	return p;
+}
+
 void
 ktab_init(struct ktab *t, size_t psize, size_t cap)
 {
@@ -68,7 +87,7 @@ ktab_init(struct ktab *t, size_t psize, size_t cap)
 	while (nb < cap && nb < ((size_t)1 << 30))
 		nb <<= 1;
 	t->nbuckets = nb;
-	if ((t->buckets = malloc(nb * sizeof *t->buckets)) == NULL)
+	if ((t->buckets = ktab_array(nb * sizeof *t->buckets)) == NULL)
 		fatal("malloc");
 	memset(t->buckets, 0xff, nb * sizeof *t->buckets);
 	t->free_head = KTAB_NONE;
@@ -260,8 +279,16 @@ ktab_sweep(struct ktab *t)
 		if (t->sweep >= t->used)
 			t->sweep = 0;
 		h = ktab_at(t, t->sweep++);
-		if (h->self != KTAB_NONE)
+		if (h->self != KTAB_NONE) {
+			/*
+			 * Owners sweep a few entries per event, too slowly
+			 * for the hardware to see a stream: ask for the next
+			 * one now, so that it is in the cache next time.
+			 */
+			if (t->sweep < t->used)
+				__builtin_prefetch(ktab_at(t, t->sweep));
 			return ktab_payload(h);
+		}
 	}
 	return NULL;
 }

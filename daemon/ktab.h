@@ -40,6 +40,13 @@ struct ktab {
  * lower t->zero to the prefix it relies on being zero.
  */
 void	 ktab_init(struct ktab *, size_t psize, size_t cap);
+/*
+ * Memory for an array of size bytes that is probed at random (buckets,
+ * direct-mapped tables), not zeroed; free() frees it.  From 2 MiB up it
+ * is aligned for huge pages and asks for them, so that a probe costs a
+ * cache miss and not a page walk too.  NULL if out of memory.
+ */
+void	*ktab_array(size_t size);
 /* Free every entry; the table may be set up again. */
 void	 ktab_free(struct ktab *);
 /* The payload of key, or NULL; does not count as a touch. */

@@ -4,11 +4,11 @@
  * the modules keep: per source lines, bytes, events, parse errors,
  * rotations and lag; per dataset events; per rule hits and PCRE2 limit
  * hits; alerts; outputs; the evidence archive's bytes, seals and seal
- * age; correlation groups, bytes and evictions; loop lag; reloads and the
- * control socket; incidents by category and status and the outbox depth
- * per output (csirt.c).  Other modules with their own state add a writer.
- * The correlation bytes cover count, distinct and sequence rules only:
- * the beacon and scan detectors expose no size of their tables.
+ * age; correlation groups, bytes and evictions; per kind of correlator
+ * (count, distinct, sequence, beacon, scan, spam) the rules, entries,
+ * bytes and evictions; loop lag; reloads and the control socket;
+ * incidents by category and status and the outbox depth per output
+ * (csirt.c).  Other modules with their own state add a writer.
  *
  * This module must never change the state it reports, never answer
  * anything but a bounded GET, and never take long: a scrape is one pass
@@ -29,6 +29,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "beacon.h"
 #include "control.h"
 #include "corr.h"
 #include "csirt.h"
@@ -36,6 +37,8 @@
 #include "keibid.h"
 #include "log.h"
 #include "metrics.h"
+#include "scan.h"
+#include "spam.h"
 
 #define METRICS_MAX_WRITERS	8
 #define METRICS_TIMEOUT		10	/* seconds a client may take */
@@ -197,6 +200,100 @@ metrics_datasets(struct keibid *kd, struct evbuffer *b)
 	}
 }
 
+/* The detectors whose memory is reported, by rule_ops name. */
+static const struct {
+	const char	*name;
+	size_t		 (*bytes)(const struct rule *);
+	size_t		 (*entries)(const struct rule *);
+} metrics_detectors[] = {
+	{ "beacon", beacon_mem_bytes, beacon_mem_entries },
+	{ "scan", scan_mem_bytes, scan_mem_entries },
+	{ "spam", spam_mem_bytes, spam_mem_entries },
+};
+
+void
+metrics_correlators(const struct ruleset *rs, struct metrics_corr *v)
+{
+	static const char *const kinds[METRICS_CORR_KINDS] = { "count",
+	    "distinct", "sequence", "beacon", "scan", "spam" };
+	const struct rule	*r;
+	size_t			 i, k, d;
+
+	memset(v, 0, METRICS_CORR_KINDS * sizeof *v);
+	for (k = 0; k < METRICS_CORR_KINDS; k++)
+		v[k].kind = kinds[k];
+	for (i = 0; rs != NULL && i < rs->n; i++) {
+		r = rs->v[i];
+		switch (r->kind) {
+		case RK_COUNT:
+		case RK_DISTINCT:
+		case RK_SEQUENCE:
+			k = r->kind == RK_COUNT ? 0 : r->kind == RK_DISTINCT ?
+			    1 : 2;
+			v[k].entries += corr_groups(r);
+			v[k].bytes += corr_bytes(r);
+			break;
+		case RK_DETECTOR:
+			if (r->ops == NULL)
+				continue;
+			for (d = 0; d < sizeof metrics_detectors /
+			    sizeof metrics_detectors[0]; d++)
+				if (strcmp(metrics_detectors[d].name,
+				    r->ops->name) == 0)
+					break;
+			if (d == sizeof metrics_detectors /
+			    sizeof metrics_detectors[0])
+				continue;	/* a detector without a size */
+			k = 3 + d;
+			v[k].entries += metrics_detectors[d].entries(r);
+			v[k].bytes += metrics_detectors[d].bytes(r);
+			break;
+		default:
+			continue;
+		}
+		v[k].rules++;
+		v[k].evictions += r->dropped;
+	}
+}
+
+/* Per-kind correlator families. */
+static void
+metrics_corr_kinds(struct keibid *kd, struct evbuffer *b)
+{
+	static const struct {
+		const char	*name;
+		const char	*type;
+		const char	*help;
+		size_t		 off;
+	} fam[] = {
+		{ "keibi_correlator_rules", "gauge",
+		  "Rules of each kind of correlator.",
+		  offsetof(struct metrics_corr, rules) },
+		{ "keibi_correlator_entries", "gauge",
+		  "Entries the correlators of each kind hold (groups, pairs "
+		  "and destinations, hosts and contacts, senders).",
+		  offsetof(struct metrics_corr, entries) },
+		{ "keibi_correlator_bytes", "gauge",
+		  "Bytes the correlators of each kind have allocated.",
+		  offsetof(struct metrics_corr, bytes) },
+		{ "keibi_correlator_evictions_total", "counter",
+		  "State the correlators of each kind dropped at a memory "
+		  "bound.",
+		  offsetof(struct metrics_corr, evictions) },
+	};
+	struct metrics_corr	v[METRICS_CORR_KINDS];
+	size_t			f, k;
+
+	metrics_correlators(kd->rules, v);
+	for (f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+		metrics_head(b, fam[f].name, fam[f].type, fam[f].help);
+		for (k = 0; k < METRICS_CORR_KINDS; k++)
+			metrics_one(b, fam[f].name, "kind", v[k].kind,
+			    *(const uint64_t *)(const void *)
+			    ((const char *)&v[k] + fam[f].off));
+	}
+}
+
 /* Per-rule families and the correlation totals. */
 static void
 metrics_rules(struct keibid *kd, struct evbuffer *b)
@@ -256,6 +353,7 @@ metrics_rules(struct keibid *kd, struct evbuffer *b)
 	    (double)dropped);
 	metrics_value(b, "keibi_alerts_total", "counter",
 	    "Alerts raised by all rules.", (double)kd->alerts);
+	metrics_corr_kinds(kd, b);
 }
 
 /* Outputs and the evidence archive. */
@@ -410,4 +508,18 @@ metrics_add_writer(struct metrics *m, metrics_writer fn, void *arg)
 	m->hooks[m->nhooks].fn = fn;
 	m->hooks[m->nhooks].arg = arg;
 	m->nhooks++;
+}
+
+void
+metrics_replace(struct metrics *old, struct metrics *new)
+{
+	size_t	i;
+
+	if (old != NULL && new != NULL) {
+		for (i = 0; i < old->nhooks; i++)
+			metrics_add_writer(new, old->hooks[i].fn,
+			    old->hooks[i].arg);
+		new->scrapes += old->scrapes;
+	}
+	metrics_close(old);
 }

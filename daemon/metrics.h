@@ -12,6 +12,24 @@
 struct evbuffer;
 struct keibid;
 struct metrics;
+struct ruleset;
+
+/*
+ * The memory of one kind of correlator over the rules of a set: count,
+ * distinct and sequence correlations, and the beacon, scan and spam
+ * detectors.  entries are what its tables hold (groups; pairs and
+ * destinations; hosts, contacts and victims; senders), bytes what they
+ * allocated, evictions what the rules dropped at their memory bounds.
+ */
+struct metrics_corr {
+	const char	*kind;
+	uint64_t	 rules;
+	uint64_t	 entries;
+	uint64_t	 bytes;
+	uint64_t	 evictions;
+};
+
+#define METRICS_CORR_KINDS	6
 
 /*
  * A module's own metrics (incidents by category and status, outbox depth,
@@ -29,6 +47,18 @@ void		 metrics_add_writer(struct metrics *, metrics_writer, void *);
 /* The whole exposition of kd into buf (also for tests). */
 void		 metrics_write(struct keibid *, struct metrics *,
 		    struct evbuffer *);
+/*
+ * Fill v[METRICS_CORR_KINDS], one per kind in a fixed order, from the
+ * rules of rs (NULL: all zero).  O(rules).
+ */
+void		 metrics_correlators(const struct ruleset *,
+		    struct metrics_corr *v);
+/*
+ * A reload moved the endpoint: new (made with metrics_open while old
+ * still listened) takes old's writers and scrape count, and old is
+ * closed.  Either may be NULL (metrics turned on or off).
+ */
+void		 metrics_replace(struct metrics *old, struct metrics *new);
 /* Append s to buf as a Prometheus label value (\\, \" and \n escaped). */
 void		 metrics_label(struct evbuffer *, const char *s);
 

@@ -7,9 +7,11 @@
  * crash (file identity, range and the SHA-256 of the bytes, so that a mark
  * is only ever applied to the same bytes); and per output its rollback
  * point.  Version 1 files (dev, inode,
- * offset) still load.  This module only reads and writes the file: it is
- * written after the archive is synced and the outputs are durable, so a
- * position never runs ahead of them.
+ * offset) still load.  Sources no longer configured stay, under "removed"
+ * with the unix time they left ("removed_at"), for OFFSETS_REMOVED_DAYS,
+ * so that adding one back resumes it.  This module only reads and writes
+ * the file: it is written after the archive is synced and the outputs are
+ * durable, so a position never runs ahead of them.
  */
 #include "config.h"
 
@@ -18,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -64,6 +67,18 @@ offsets_str(const json_t *o, const char *key)
 	if ((p = strdup(s)) == NULL)
 		fatal("strdup");
 	return p;
+}
+
+/* The entry of source name in o, configured or removed, or NULL. */
+static const struct offsets_src *
+offsets_find(const struct offsets *o, const char *name)
+{
+	size_t	i;
+
+	for (i = 0; i < o->nsrc; i++)
+		if (strcmp(o->src[i].name, name) == 0)
+			return &o->src[i];
+	return NULL;
 }
 
 struct offsets_src *
@@ -156,10 +171,11 @@ int
 offsets_load(const char *state_dir, struct offsets *o)
 {
 	json_error_t	 err;
-	json_t		*root, *srcs, *outs, *v;
-	const char	*key;
-	char		*path;
-	size_t		 i;
+	struct offsets_src	*s;
+	json_t			*root, *srcs, *outs, *v;
+	const char		*key;
+	char			*path;
+	size_t			 i;
 
 	memset(o, 0, sizeof *o);
 	if (asprintf(&path, "%s/%s", state_dir, OFFSETS_FILE) == -1)
@@ -177,6 +193,17 @@ offsets_load(const char *state_dir, struct offsets *o)
 	json_object_foreach(srcs, key, v) {
 		if (json_is_object(v))
 			offsets_load_source(v, offsets_add_source(o, key));
+	}
+	srcs = json_object_get(root, "removed");
+	json_object_foreach(srcs, key, v) {
+		if (!json_is_object(v) || offsets_find(o, key) != NULL)
+			continue;
+		s = offsets_add_source(o, key);
+		offsets_load_source(v, s);
+		s->removed_at = json_integer_value(json_object_get(v,
+		    "removed_at"));
+		if (s->removed_at <= 0)
+			s->removed_at = 1;
 	}
 	outs = json_object_get(root, "outputs");
 	for (i = 0; i < json_array_size(outs); i++) {
@@ -200,12 +227,21 @@ offsets_load(const char *state_dir, struct offsets *o)
 const struct offsets_src *
 offsets_source(const struct offsets *o, const char *name)
 {
-	size_t	i;
+	const struct offsets_src	*s;
+	char				 when[32];
+	struct tm			 tm;
+	time_t				 t;
 
-	for (i = 0; i < o->nsrc; i++)
-		if (strcmp(o->src[i].name, name) == 0)
-			return &o->src[i];
-	return NULL;
+	if ((s = offsets_find(o, name)) == NULL || s->removed_at == 0)
+		return s;
+	t = (time_t)s->removed_at;
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(when, sizeof when, "%lld", (long long)s->removed_at);
+	log_info("source %s: resuming at offset %llu, the position it had "
+	    "when it was removed (%s)", name,
+	    (unsigned long long)s->pos.offset, when);
+	return s;
 }
 
 const struct output_mark *
@@ -296,6 +332,69 @@ offsets_source_json(const struct offsets_src *s)
 	return o;
 }
 
+/*
+ * The "removed" object of the next file: the sources of the current file
+ * at path that o does not name, each with the time it was removed (now,
+ * for one that was configured until this save).  Removed longer than
+ * OFFSETS_REMOVED_DAYS ago, past OFFSETS_REMOVED_MAX, or stopped with a
+ * segment open: dropped, and said in the log.
+ */
+static json_t *
+offsets_removed(const char *path, const struct offsets *o)
+{
+	static const char *const parts[] = { "sources", "removed" };
+	json_t		*root, *part, *v, *out = json_object(), *c;
+	const char	*key;
+	int64_t		 now = (int64_t)time(NULL), at;
+	size_t		 i, k;
+
+	if ((root = json_load_file(path, 0, NULL)) == NULL)
+		return out;
+	for (k = 0; k < sizeof parts / sizeof parts[0]; k++) {
+		part = json_object_get(root, parts[k]);
+		json_object_foreach(part, key, v) {
+			for (i = 0; i < o->nsrc; i++)
+				if (strcmp(o->src[i].name, key) == 0)
+					break;
+			if (i < o->nsrc || !json_is_object(v) ||
+			    json_object_get(out, key) != NULL)
+				continue;
+			at = k == 0 ? now : json_integer_value(
+			    json_object_get(v, "removed_at"));
+			if (k == 0 && json_object_get(v, "segment") != NULL) {
+				log_info("source %s is no longer configured; "
+				    "it stopped with a segment open, so its "
+				    "position is not kept", key);
+				continue;
+			}
+			if (at > 0 && at < now &&
+			    now - at > OFFSETS_REMOVED_DAYS * 86400LL) {
+				log_info("source %s was removed more than %d "
+				    "days ago; its position is forgotten", key,
+				    OFFSETS_REMOVED_DAYS);
+				continue;
+			}
+			if (json_object_size(out) >= OFFSETS_REMOVED_MAX) {
+				log_info("source %s: more than %d removed "
+				    "sources; its position is forgotten", key,
+				    OFFSETS_REMOVED_MAX);
+				continue;
+			}
+			if (k == 0)
+				log_info("source %s is no longer configured; "
+				    "its position is kept for %d days", key,
+				    OFFSETS_REMOVED_DAYS);
+			if ((c = json_deep_copy(v)) == NULL)
+				fatal("json_deep_copy");
+			json_object_set_new(c, "removed_at",
+			    json_integer(at > 0 ? at : now));
+			json_object_set_new(out, key, c);
+		}
+	}
+	json_decref(root);
+	return out;
+}
+
 int
 offsets_save(const char *state_dir, const struct offsets *o)
 {
@@ -304,6 +403,9 @@ offsets_save(const char *state_dir, const struct offsets *o)
 	size_t		 i, len;
 	int		 fd, dfd, rc = -1;
 
+	if (asprintf(&path, "%s/%s", state_dir, OFFSETS_FILE) == -1 ||
+	    asprintf(&tmp, "%s/.%s.tmp", state_dir, OFFSETS_FILE) == -1)
+		fatal("asprintf");
 	root = json_object();
 	json_object_set_new(root, "version", json_integer(2));
 	json_object_set_new(root, "manifest_entries",
@@ -317,6 +419,7 @@ offsets_save(const char *state_dir, const struct offsets *o)
 		    offsets_source_json(&o->src[i]));
 	}
 	json_object_set_new(root, "sources", srcs);
+	json_object_set_new(root, "removed", offsets_removed(path, o));
 	outs = json_array();
 	for (i = 0; i < o->nout; i++) {
 		if (!o->out[i].mark.valid)
@@ -338,9 +441,6 @@ offsets_save(const char *state_dir, const struct offsets *o)
 		fatal("json_dumps");
 	len = strlen(s);
 
-	if (asprintf(&path, "%s/%s", state_dir, OFFSETS_FILE) == -1 ||
-	    asprintf(&tmp, "%s/.%s.tmp", state_dir, OFFSETS_FILE) == -1)
-		fatal("asprintf");
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd == -1) {
 		log_warn("%s", tmp);

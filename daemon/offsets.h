@@ -6,6 +6,11 @@
  * exactly where the archive and the outputs are durable.  The file is
  * replaced atomically (temporary, fsync, rename, fsync of the folder): a
  * crash leaves the old or the new checkpoint, never a mix.
+ *
+ * A source that leaves the configuration (a reload, or a restart with a
+ * new config) keeps its saved state under "removed", with the time it
+ * left, for OFFSETS_REMOVED_DAYS: a source of that name added back within
+ * that time resumes where it stopped instead of starting over.
  */
 #ifndef KEIBI_OFFSETS_H
 #define KEIBI_OFFSETS_H
@@ -15,11 +20,14 @@
 #include "source.h"
 
 #define OFFSETS_FILE	"positions.json"
+#define OFFSETS_REMOVED_DAYS	30	/* a removed source's state is kept */
+#define OFFSETS_REMOVED_MAX	256	/* removed sources kept at most */
 
 struct offsets_src {
 	char			*name;
 	struct source_pos	 pos;
 	struct evidence_state	 ev;
+	int64_t			 removed_at;	/* unix time; 0: configured */
 };
 
 struct offsets_out {
@@ -37,13 +45,23 @@ struct offsets {
 
 /* Load the checkpoint; 0, or -1 when there is none (o is then empty). */
 int	offsets_load(const char *state_dir, struct offsets *o);
-/* The saved state of source name, or NULL. */
+/*
+ * The saved state of source name, or NULL: of a removed source too (its
+ * removed_at set, and said in the log), so that it resumes.
+ */
 const struct offsets_src *offsets_source(const struct offsets *,
 	    const char *name);
 /* The saved mark of output name, or NULL. */
 const struct output_mark *offsets_output(const struct offsets *,
 	    const char *name);
-/* Save atomically; 0 or -1 (logged; the old checkpoint stays). */
+/*
+ * Save atomically; 0 or -1 (logged; the old checkpoint stays).  The
+ * sources of the file being replaced that o does not name are kept under
+ * "removed" (from then on, or since they were removed), as long as
+ * OFFSETS_REMOVED_DAYS and OFFSETS_REMOVED_MAX allow, unless their
+ * segment was left open (they stopped in a crash: their state cannot be
+ * trusted once the archive moved on).  O(size of the file).
+ */
 int	offsets_save(const char *state_dir, const struct offsets *o);
 /* Add an empty source entry (name copied) and return it. */
 struct offsets_src *offsets_add_source(struct offsets *, const char *name);

@@ -30,6 +30,7 @@
 #include "detect.h"
 #include "ktab.h"
 #include "log.h"
+#include "scan.h"
 
 #define SCAN_MAX_FANOUT		4096
 #define SCAN_MAX_PORTSET	32
@@ -537,3 +538,26 @@ const struct rule_ops detect_scan_ops = {
 	.flush = NULL,
 	.free = scan_free,
 };
+
+size_t
+scan_mem_bytes(const struct rule *r)
+{
+	const struct scan_state	*ss;
+
+	if (r->ops != &detect_scan_ops || (ss = r->state) == NULL)
+		return 0;
+	return sizeof *ss + ktab_bytes(&ss->hosts) +
+	    ktab_bytes(&ss->contacts) + ktab_bytes(&ss->victims) +
+	    (ss->hosts.nchunks + ss->contacts.nchunks +
+	    ss->victims.nchunks) * sizeof *ss->hosts.chunks;
+}
+
+size_t
+scan_mem_entries(const struct rule *r)
+{
+	const struct scan_state	*ss;
+
+	if (r->ops != &detect_scan_ops || (ss = r->state) == NULL)
+		return 0;
+	return ss->hosts.n + ss->contacts.n + ss->victims.n;
+}

@@ -23,6 +23,7 @@
 #include "detect.h"
 #include "ktab.h"
 #include "log.h"
+#include "spam.h"
 
 #define SPAM_SLICES	12
 #define SPAM_EXPIRE_STEP 2
@@ -299,3 +300,24 @@ const struct rule_ops detect_spam_ops = {
 	.flush = NULL,
 	.free = spam_free,
 };
+
+size_t
+spam_mem_bytes(const struct rule *r)
+{
+	const struct spam_state	*ss;
+
+	if (r->ops != &detect_spam_ops || (ss = r->state) == NULL)
+		return 0;
+	return sizeof *ss + ktab_bytes(&ss->t) +
+	    ss->t.nchunks * sizeof *ss->t.chunks;
+}
+
+size_t
+spam_mem_entries(const struct rule *r)
+{
+	const struct spam_state	*ss;
+
+	if (r->ops != &detect_spam_ops || (ss = r->state) == NULL)
+		return 0;
+	return ss->t.n;
+}

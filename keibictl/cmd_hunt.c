@@ -10,14 +10,23 @@
  * remote addresses and domains, counts, first and last seen) followed by
  * the events, each with its proof: segment, offset, length and hash.
  *
+ * Parsers that join lines (a Postfix message's client=, from= and to=)
+ * keep their state across a segment boundary: a segment whose source file
+ * went on from the segment before is read after that segment's tail (see
+ * segread.h), so its lines join with what the tail said, as keibid joined
+ * them.  The index of such a segment was built from its own bytes only:
+ * a joined value (the user of a to= line) may be in the segment before, so
+ * it is skipped only when neither index may hold a value asked for.
+ *
  * A segment that fails its hash, or whose manifest entry does not verify,
  * is reported and its events are not used; hunt never changes the archive
  * and escapes every byte from a log before it reaches a terminal.
  *
  * With --unsealed it also searches what keibid has not sealed yet: the
- * bytes of each source file (the current one and its first rotated name,
- * found by device and inode) past the end of the last manifest entry for
- * that file.  The manifest is read once, before anything else, so a line
+ * bytes of each source file (the current one and the rotated names beside
+ * it that keibid itself follows: path.N, path-YYYYMMDD, path.YYYY-MM-DD
+ * and the like, found by device and inode in the manifest) past the end
+ * of the last manifest entry for that file.  The manifest is read once, before anything else, so a line
  * is either in a segment this hunt reads or past the entry this hunt saw:
  * never both, whatever keibid seals meanwhile.  Such hits carry no proof
  * and every output form says so.
@@ -26,6 +35,7 @@
 
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -141,6 +151,7 @@ enum hunt_outcome {
  */
 struct hunt_seg {
 	const struct mf_seg	*seg;
+	const struct mf_seg	*prev;		/* read first for the parser */
 	char			*upath;		/* unsealed: the file */
 	uint64_t		 udev;
 	uint64_t		 uino;
@@ -249,6 +260,13 @@ hunt_strs_add(struct hunt_strs *s, const char *v)
 	if (s->v == NULL || (s->v[s->n] = strdup(v)) == NULL)
 		fatal("strdup");
 	s->n++;
+}
+
+/* qsort order of strings. */
+static int
+hunt_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
 /* Free what s holds. */
@@ -655,62 +673,90 @@ hunt_match(struct hunt_worker *w, const struct record *rec)
 
 /*
  * Whether the segment's index lets it hold a match: for every filter the
- * index knows, one of its values may be there.
+ * index knows, one of its values may be there, or (x[1], the index of the
+ * segment before, for a parser that joins lines) may be in that one.
  */
 static bool
-hunt_index_may(const struct hunt *h, const struct segidx *x)
+hunt_index_may(const struct hunt *h, struct segidx *const *x, size_t nx)
 {
 	const struct hunt_filter	*f = &h->f;
-	size_t				 i;
+	const char			*v;
+	size_t				 i, k;
 	bool				 ok;
 
 	if (f->nremote > 0) {
 		for (i = 0, ok = false; i < f->nremote && !ok; i++)
-			ok = segidx_has_cidr(x, &f->remote[i]);
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_cidr(x[k], &f->remote[i]);
 		if (!ok)
 			return false;
 	}
 	if (f->nhost > 0 || f->hostname.n > 0) {
 		for (i = 0, ok = false; i < f->nhost && !ok; i++)
-			ok = segidx_has_cidr(x, &f->host[i]);
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_cidr(x[k], &f->host[i]);
 		for (i = 0; i < f->hostname.n && !ok; i++)
-			ok = segidx_has_text(x, f->hostname.v[i],
-			    strlen(f->hostname.v[i]));
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_text(x[k], f->hostname.v[i],
+				    strlen(f->hostname.v[i]));
 		if (!ok)
 			return false;
 	}
 	if (f->user.n > 0) {
 		for (i = 0, ok = false; i < f->user.n && !ok; i++)
-			ok = segidx_has_text(x, f->user.v[i],
-			    strlen(f->user.v[i]));
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_text(x[k], f->user.v[i],
+				    strlen(f->user.v[i]));
 		if (!ok)
 			return false;
 	}
 	if (f->email.n > 0) {
-		for (i = 0, ok = false; i < f->email.n && !ok; i++)
-			ok = f->email.v[i][0] == '@' ?
-			    segidx_has_domain(x, f->email.v[i] + 1,
-			    strlen(f->email.v[i] + 1)) :
-			    segidx_has_text(x, f->email.v[i],
-			    strlen(f->email.v[i]));
+		for (i = 0, ok = false; i < f->email.n && !ok; i++) {
+			v = f->email.v[i];
+			for (k = 0; k < nx && !ok; k++)
+				ok = v[0] == '@' ? segidx_has_domain(x[k],
+				    v + 1, strlen(v + 1)) :
+				    segidx_has_text(x[k], v, strlen(v));
+		}
 		if (!ok)
 			return false;
 	}
 	if (f->domain.n > 0) {
 		for (i = 0, ok = false; i < f->domain.n && !ok; i++)
-			ok = segidx_has_domain(x, f->domain.v[i],
-			    strlen(f->domain.v[i]));
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_domain(x[k], f->domain.v[i],
+				    strlen(f->domain.v[i]));
 		if (!ok)
 			return false;
 	}
 	if (f->url.n > 0) {
 		for (i = 0, ok = false; i < f->url.n && !ok; i++)
-			ok = segidx_has_substring(x, f->url.v[i],
-			    strlen(f->url.v[i]));
+			for (k = 0; k < nx && !ok; k++)
+				ok = segidx_has_substring(x[k], f->url.v[i],
+				    strlen(f->url.v[i]));
 		if (!ok)
 			return false;
 	}
 	return true;
+}
+
+/* The index of segment seg, verified; NULL (with *why) when unusable. */
+static struct segidx *
+hunt_index_load(const struct hunt *h, const struct mf_seg *seg,
+    const char **why)
+{
+	struct segidx	*x;
+	char		*path;
+
+	if (seg->idx == NULL) {
+		*why = "the manifest entry lists no index";
+		return NULL;
+	}
+	if (asprintf(&path, "%s/%s", h->m->dir, seg->idx) == -1)
+		fatal("asprintf");
+	x = segidx_load(path, seg->sha_idx, seg->sha_gz, why);
+	free(path);
+	return x;
 }
 
 /* The value of the first domain field rec has. */
@@ -979,10 +1025,12 @@ hunt_segment(struct hunt_worker *w, struct hunt_seg *hs)
 	struct hunt		*h = w->h;
 	const struct mf_seg	*seg = hs->seg;
 	struct segread_result	 res;
-	struct segidx		*x;
+	struct segidx		*x[2] = { NULL, NULL };
+	const char		*pwhy = NULL;
 	char			*path, hex[65];
 	uint64_t		 size;
 	size_t			 i;
+	bool			 may;
 
 	if (!seg->ok) {
 		hs->outcome = HO_FAILED;
@@ -990,12 +1038,15 @@ hunt_segment(struct hunt_worker *w, struct hunt_seg *hs)
 		return;
 	}
 	if (h->use_index && seg->idx != NULL) {
-		if (asprintf(&path, "%s/%s", h->m->dir, seg->idx) == -1)
-			fatal("asprintf");
-		x = segidx_load(path, seg->sha_idx, seg->sha_gz, &hs->idx_why);
-		free(path);
-		if (x != NULL && !hunt_index_may(h, x)) {
-			segidx_free(x);
+		x[0] = hunt_index_load(h, seg, &hs->idx_why);
+		/* Joined values may come from the segment before. */
+		if (x[0] != NULL && hs->prev != NULL)
+			x[1] = hunt_index_load(h, hs->prev, &pwhy);
+		may = x[0] == NULL || (hs->prev != NULL && x[1] == NULL) ||
+		    hunt_index_may(h, x, hs->prev != NULL ? 2 : 1);
+		segidx_free(x[0]);
+		segidx_free(x[1]);
+		if (!may) {
 			/* Skipped, but never unverified. */
 			if (asprintf(&path, "%s/%s", h->m->dir,
 			    seg->file) == -1)
@@ -1012,13 +1063,13 @@ hunt_segment(struct hunt_worker *w, struct hunt_seg *hs)
 			free(path);
 			return;
 		}
-		segidx_free(x);
 	} else if (h->use_index)
 		hs->idx_why = "the manifest entry lists no index";
 	w->cur = hs;
 	w->sr.source = seg->source;
 	w->sr.parser = h->srcs[hs->src].parser;
 	w->sr.tz = w->tz[hs->src];
+	w->sr.prime = hs->prev;
 	if (segread_run(&w->sr, seg, &res) != 0) {
 		hs->outcome = HO_FAILED;
 		hs->why = res.why;
@@ -1358,7 +1409,7 @@ hunt_select(struct hunt *h)
 {
 	const struct mf_seg		*seg;
 	struct hunt_seg			*hs;
-	size_t				 i, j;
+	size_t				 i, j, k;
 	bool				 ok;
 
 	if ((h->sel = calloc(h->m->nseg + 1, sizeof *h->sel)) == NULL)
@@ -1391,6 +1442,16 @@ hunt_select(struct hunt *h)
 		hs = &h->sel[h->nsel++];
 		hs->seg = seg;
 		hs->src = j;
+		if (!segread_joins(h->srcs[j].parser))
+			continue;
+		/* The source's segment before, if its file went on. */
+		for (k = i; k > 0; k--) {
+			if (strcmp(h->m->seg[k - 1].source, seg->source) != 0)
+				continue;
+			if (segread_contiguous(&h->m->seg[k - 1], seg))
+				hs->prev = &h->m->seg[k - 1];
+			break;
+		}
 	}
 }
 
@@ -1584,7 +1645,76 @@ hunt_run(struct hunt *h, size_t nthreads)
 
 /* --- --unsealed: what keibid has not sealed yet -------------------------- */
 
-#define HUNT_ROTATED	".1"	/* the first rotated name beside a source */
+#define HUNT_MAX_ROTATED	64	/* rotated names looked at per source */
+
+/*
+ * True if sfx (what follows a source file's name) is a rotated name as
+ * keibid reads them (daemon/source.c): a separator (. - _), then digits
+ * with . - _ between them (.1, -20251121, -2025112113, .2025-11-21,
+ * -20251121.1).  Compressed ones (.gz) are left out: keibid does not
+ * write to them, and what it has read of them is sealed before they are
+ * let go; their bytes are not at the offsets the manifest gives.
+ */
+static bool
+hunt_rotated_suffix(const char *sfx)
+{
+	size_t	n = strlen(sfx), i;
+
+	if (n < 2 || strchr(".-_", sfx[0]) == NULL ||
+	    sfx[1] < '0' || sfx[1] > '9' ||
+	    sfx[n - 1] < '0' || sfx[n - 1] > '9')
+		return false;
+	for (i = 1; i < n; i++)
+		if ((sfx[i] < '0' || sfx[i] > '9') &&
+		    strchr(".-_", sfx[i]) == NULL)
+			return false;
+	return true;
+}
+
+/*
+ * The files to look at for source path: path itself first, then the
+ * rotated names beside it (at most HUNT_MAX_ROTATED, in name order), as
+ * a malloc'd NULL-terminated array of malloc'd paths.
+ */
+static char **
+hunt_unsealed_names(const char *path)
+{
+	struct dirent	*de;
+	DIR		*d;
+	char		**v, *dir, *slash;
+	const char	*base;
+	size_t		 n = 0, blen;
+
+	if ((v = calloc(HUNT_MAX_ROTATED + 2, sizeof *v)) == NULL ||
+	    (v[n++] = strdup(path)) == NULL)
+		fatal("strdup");
+	if ((slash = strrchr(path, '/')) != NULL) {
+		if ((dir = strndup(path, slash == path ? 1 :
+		    (size_t)(slash - path))) == NULL)
+			fatal("strndup");
+		base = slash + 1;
+	} else {
+		if ((dir = strdup(".")) == NULL)
+			fatal("strdup");
+		base = path;
+	}
+	blen = strlen(base);
+	if (blen > 0 && (d = opendir(dir)) != NULL) {
+		while ((de = readdir(d)) != NULL &&
+		    n < HUNT_MAX_ROTATED + 1) {
+			if (strncmp(de->d_name, base, blen) != 0 ||
+			    !hunt_rotated_suffix(de->d_name + blen))
+				continue;
+			if (asprintf(&v[n++], "%s/%s", dir, de->d_name) == -1)
+				fatal("asprintf");
+		}
+		closedir(d);
+	}
+	free(dir);
+	if (n > 2)
+		qsort(v + 1, n - 1, sizeof *v, hunt_strcmp);
+	return v;
+}
 
 /*
  * Where the unsealed bytes of the open file fd (of source name; current:
@@ -1597,12 +1727,14 @@ hunt_run(struct hunt *h, size_t nthreads)
  */
 static int
 hunt_unsealed_start(struct hunt *h, const char *name, int fd,
-    const struct stat *sb, bool current, uint64_t *start)
+    const struct stat *sb, bool current, uint64_t *start,
+    const struct mf_seg **prime)
 {
 	const struct mf_seg	*seg;
 	uint64_t		 end;
 	char			 hex[65];
 
+	*prime = NULL;
 	if (manifest_file_end(h->m, name, (uint64_t)sb->st_dev,
 	    (uint64_t)sb->st_ino, &end, &seg) == 0) {
 		/* Never archived: keibid's only if it is the one it reads. */
@@ -1619,6 +1751,9 @@ hunt_unsealed_start(struct hunt *h, const char *name, int fd,
 	    strcmp(hex, seg->sha_raw) != 0))
 		return 0;		/* other bytes: replaced or rewritten */
 	*start = end;
+	/* The file went on from that segment: warm the parser with it. */
+	if (seg != NULL && seg->end == end)
+		*prime = seg;
 	return 0;
 }
 
@@ -1634,9 +1769,10 @@ hunt_unsealed(struct hunt *h)
 	struct hunt_seg			*v = NULL, *hs;
 	struct segread_result		 res;
 	struct stat			 sb;
+	const struct mf_seg		*prime;
 	uint64_t			 start;
 	size_t				 n = 0, i, j, k;
-	char				*path;
+	char				*path, **names;
 	int				 fd;
 	bool				 ok;
 
@@ -1648,10 +1784,9 @@ hunt_unsealed(struct hunt *h)
 			if (!ok)
 				continue;
 		}
-		for (k = 0; k < 2; k++) {
-			if (asprintf(&path, "%s%s", sc->path, k == 0 ? "" :
-			    HUNT_ROTATED) == -1)
-				fatal("asprintf");
+		names = hunt_unsealed_names(sc->path);
+		for (k = 0; names[k] != NULL; k++) {
+			path = names[k];
 			if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
 				free(path);
 				continue;
@@ -1661,7 +1796,7 @@ hunt_unsealed(struct hunt *h)
 				ok = v[j].udev != (uint64_t)sb.st_dev ||
 				    v[j].uino != (uint64_t)sb.st_ino;
 			if (!ok || hunt_unsealed_start(h, sc->name, fd, &sb,
-			    k == 0, &start) != 0 ||
+			    k == 0, &start, &prime) != 0 ||
 			    start >= (uint64_t)sb.st_size) {
 				close(fd);
 				free(path);
@@ -1679,7 +1814,9 @@ hunt_unsealed(struct hunt *h)
 			hs->ustart = start;
 			hs->uend = (uint64_t)sb.st_size;
 			hs->ufd = fd;
+			hs->prev = prime;
 		}
+		free(names);
 	}
 	if (n == 0)
 		return;
@@ -1692,6 +1829,8 @@ hunt_unsealed(struct hunt *h)
 			w.sr.source = h->srcs[hs->src].name;
 			w.sr.parser = h->srcs[hs->src].parser;
 			w.sr.tz = w.tz[hs->src];
+			w.sr.prime = segread_joins(w.sr.parser) ? hs->prev :
+			    NULL;
 			if (segread_file(&w.sr, hs->ufd, hs->ustart, hs->uend,
 			    (int64_t)time(NULL) * 1000000, &res) != 0) {
 				hs->outcome = HO_FAILED;

@@ -12,7 +12,21 @@
  * Every segment is hashed whole and compared with its manifest entry
  * before a byte of it is used; one that fails is reported and left out.
  * Replay never writes into the archive, and escapes every byte from a log
- * before it reaches a terminal.
+ * before it reaches a terminal.  With a time range, the segment just
+ * before the first one in range (same file, contiguous) is read first
+ * without detection, so that lines joined by parser state (a Postfix
+ * message's client=, from= and to=) join as they did live.
+ *
+ * With --parser it replays log files from outside the archive instead
+ * (plain or gzip, read through zlib): files a parser reads alike form one
+ * stream, read oldest first (by the first event time in each, so the
+ * order they are named in does not matter: proxy.log.3.gz, proxy.log.2.gz
+ * and proxy.log are read as they were written) through one parser state,
+ * as keibid reads a source across its rotations; with --parser auto each
+ * file's format is detected on its first lines and files of different
+ * formats are merged by event time like the archive's sources.  Their
+ * alerts carry the file, the offset in its (decompressed) text and the
+ * length instead of a proof: these bytes have none.
  *
  * It writes into the live incident store only when asked (--into-store),
  * and then only as the store's one owner: it takes the owner lock
@@ -65,10 +79,25 @@
 #define RP_EXIT_INTEGRITY 3
 #define RP_EXIT_BUSY	4	/* --into-store while keibid owns the store */
 
-/* One source: its segments in order, read as one stream of lines. */
+/* An external log file (--parser), as probed before the replay. */
+struct rp_file {
+	char			*path;
+	uint64_t		 dev;
+	uint64_t		 ino;
+	uint64_t		 size;		/* of the file as found */
+	int64_t			 mtime_us;
+	int64_t			 first_us;	/* first event time; MF_NO_TIME */
+	size_t			 order;		/* as named */
+};
+
+/*
+ * One source: its segments (or external files) in order, read as one
+ * stream of lines.
+ */
 struct rp_src {
 	struct replay		*rp;
 	const char		*name;
+	char			*own_name;	/* external files: malloc'd */
 	const struct parser	*parser;
 	void			*state;
 	struct tz		*tz;
@@ -76,6 +105,12 @@ struct rp_src {
 	size_t			 nsegs;
 	size_t			 at;		/* next segment to open */
 	const struct mf_seg	*seg;		/* the open one, or NULL */
+	size_t			 nprime;	/* first segments: no detection */
+	struct rp_file		*files;		/* --parser: instead of segs */
+	size_t			 nfiles;
+	struct rp_file		*file;		/* the open one, or NULL */
+	gzFile			 gz;
+	uint64_t		 gzdone;	/* its bytes read so far */
 
 	int			 fd;
 	z_stream		 z;
@@ -121,6 +156,8 @@ struct replay {
 	uint64_t		 events;
 	uint64_t		 alerts;
 	uint64_t		 segments;
+	uint64_t		 nfiles;	/* external files read */
+	uint64_t		 file_errors;	/* ... that could not be */
 	json_t			*problems;
 };
 
@@ -152,7 +189,7 @@ rp_problem(struct replay *rp, const char *what, const char *why)
 	    esc, "why", why));
 }
 
-/* Close the open segment of s. */
+/* Close the open segment (or file) of s. */
 static void
 rp_seg_close(struct rp_src *s)
 {
@@ -163,6 +200,97 @@ rp_seg_close(struct rp_src *s)
 		close(s->fd);
 	s->fd = -1;
 	s->seg = NULL;
+	if (s->gz != NULL)
+		gzclose(s->gz);
+	s->gz = NULL;
+	s->file = NULL;
+}
+
+/* An external file that cannot be read (or not to its end). */
+static void
+rp_file_problem(struct replay *rp, const char *path, const char *why)
+{
+	char	esc[1024];
+
+	log_escape(path, strlen(path), esc, sizeof esc);
+	fprintf(stderr, "keibictl replay: %s: %s\n", esc, why);
+	rp->file_errors++;
+}
+
+/* Open the next external file of s; false when there is none. */
+static bool
+rp_file_next(struct rp_src *s)
+{
+	struct replay	*rp = s->rp;
+	struct rp_file	*f;
+	int		 fd;
+
+	rp_seg_close(s);
+	while (s->at < s->nfiles) {
+		f = &s->files[s->at++];
+		if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+		    (s->gz = gzdopen(fd, "rb")) == NULL) {
+			if (fd != -1)
+				close(fd);
+			rp_file_problem(rp, f->path, strerror(errno));
+			continue;
+		}
+		gzbuffer(s->gz, RP_BLOCK);
+		s->file = f;
+		s->gzdone = 0;
+		s->len = s->pos = 0;
+		s->base = 0;
+		s->skipping = false;
+		rp->nfiles++;
+		/* Year-less dates: read as keibid does, by the file's mtime. */
+		if (s->parser->set_ref != NULL && f->mtime_us != 0)
+			s->parser->set_ref(s->state, f->mtime_us);
+		return true;
+	}
+	return false;
+}
+
+/* Read more of the open external file into the buffer; 0 at its end. */
+static size_t
+rp_file_fill(struct rp_src *s)
+{
+	size_t	want = s->cap - s->len;
+	int	n, err;
+	off_t	at;
+
+	if (s->gz == NULL)
+		return 0;
+	if (want > (size_t)1 << 30)
+		want = (size_t)1 << 30;
+	n = gzread(s->gz, s->buf + s->len, (unsigned int)want);
+	if ((at = gzoffset(s->gz)) >= 0 && (uint64_t)at > s->gzdone) {
+		s->rp->done += (uint64_t)at - s->gzdone;
+		s->gzdone = (uint64_t)at;
+	}
+	if (n == 0) {
+		/* A gzip file cut short reads as an end, with Z_BUF_ERROR. */
+		(void)gzerror(s->gz, &err);
+		if (err == Z_BUF_ERROR)
+			n = -1;
+	}
+	if (n < 0) {
+		const char	*msg = gzerror(s->gz, &err);
+		char		 why[256];
+
+		/* zlib names the file "<fd:N>": the path is printed anyway. */
+		if (msg != NULL && strncmp(msg, "<fd:", 4) == 0 &&
+		    strstr(msg, ">: ") != NULL)
+			msg = strstr(msg, ">: ") + 3;
+		snprintf(why, sizeof why, "read stopped after %llu bytes of "
+		    "its text: %s", (unsigned long long)(s->base + s->len),
+		    msg != NULL ? msg : "read error");
+		rp_file_problem(s->rp, s->file->path, why);
+		gzclose(s->gz);
+		s->gz = NULL;
+		return 0;
+	}
+	s->len += (size_t)n;
+	return (size_t)n;
 }
 
 /* Open the next usable segment of s; false when there is none. */
@@ -216,7 +344,8 @@ rp_seg_next(struct rp_src *s)
 		s->base = 0;
 		s->skipping = false;
 		s->seg = seg;
-		rp->segments++;
+		if (s->at > s->nprime)
+			rp->segments++;
 		/* Year-less dates: read as on the day after its last. */
 		ref = seg->last_us != MF_NO_TIME ? seg->last_us + RP_DAY_US :
 		    seg->sealed * 1000000;
@@ -240,6 +369,8 @@ rp_fill(struct rp_src *s)
 		s->base += s->pos;
 		s->pos = 0;
 	}
+	if (s->file != NULL)
+		return rp_file_fill(s);
 	while (got == 0 && s->len < s->cap) {
 		if (s->z.avail_in == 0) {
 			if (s->eof)
@@ -287,7 +418,8 @@ rp_line(struct rp_src *s, const char **p, size_t *len, size_t *used,
 	size_t	 avail;
 
 	for (;;) {
-		if (s->seg == NULL && !rp_seg_next(s))
+		if (s->seg == NULL && s->file == NULL &&
+		    !(s->files != NULL ? rp_file_next(s) : rp_seg_next(s)))
 			return 0;
 		avail = s->len - s->pos;
 		nl = memchr(s->buf + s->pos, '\n', avail);
@@ -336,10 +468,20 @@ rp_ref(struct replay *rp, const struct record *rec, struct incident_ref *ref)
 	struct rp_src	*s = rp->cur;
 
 	memset(ref, 0, sizeof *ref);
-	if (s == NULL || s->seg == NULL || rec->line.p == NULL ||
-	    rec->line.p < s->buf || rec->line.p >= s->buf + s->cap)
+	if (s == NULL || (s->seg == NULL && s->file == NULL) ||
+	    rec->line.p == NULL || rec->line.p < s->buf ||
+	    rec->line.p >= s->buf + s->cap)
 		return;
 	ref->valid = true;
+	if (s->file != NULL) {
+		/* An external file: the offset is in its decompressed text. */
+		ref->path = s->file->path;
+		ref->dev = s->file->dev;
+		ref->ino = s->file->ino;
+		ref->offset = s->off;
+		ref->length = rec->line.len;
+		return;
+	}
 	ref->path = s->seg->path;
 	ref->dev = s->seg->dev;
 	ref->ino = s->seg->ino;
@@ -377,7 +519,15 @@ rp_alert(void *arg, struct rule *r, const struct record *rec)
 		if (tbuf[0] != '\0')
 			json_object_set_new(o, "time", json_string(tbuf));
 		json_object_set_new(o, "text", json_string(esc));
-		if (ref.valid) {
+		if (ref.valid && s->file != NULL) {
+			/* No archive holds these bytes: a place, no proof. */
+			proof = json_pack("{s:s, s:I, s:I, s:s}", "path",
+			    s->file->path, "offset", (json_int_t)s->off,
+			    "length", (json_int_t)s->used, "note",
+			    "an external file, not in the evidence archive: "
+			    "no proof");
+			json_object_set_new(o, "file", proof);
+		} else if (ref.valid) {
 			proof = json_pack("{s:s, s:I, s:I, s:s}", "segment",
 			    s->seg->file, "offset", (json_int_t)s->off,
 			    "length", (json_int_t)s->used, "sha256",
@@ -400,7 +550,13 @@ rp_alert(void *arg, struct rule *r, const struct record *rec)
 		    dst.len : 1, desc, sizeof desc);
 		printf("RETRO ALERT %s [%s] %s %s -> %s: %s\n", r->id,
 		    r->severity, tbuf[0] != '\0' ? tbuf : "-", sesc, desc, esc);
-		if (ref.valid) {
+		if (ref.valid && s->file != NULL) {
+			log_escape(s->file->path, strlen(s->file->path), esc,
+			    sizeof esc);
+			printf("    file %s:%llu:%zu (not in the archive: no "
+			    "proof)\n", esc, (unsigned long long)s->off,
+			    s->used);
+		} else if (ref.valid) {
 			log_escape(s->seg->file, strlen(s->seg->file), esc,
 			    sizeof esc);
 			printf("    proof %s:%llu:%zu sha256 %s\n", esc,
@@ -425,7 +581,8 @@ rp_advance(struct rp_src *s)
 
 	s->head = false;
 	while (rp_line(s, &p, &len, &used, &flags) == 1) {
-		rp->lines++;
+		if (s->seg == NULL || s->at > s->nprime)
+			rp->lines++;
 		record_reset(rec);
 		rec->line.p = p;
 		rec->line.len = len;
@@ -437,6 +594,9 @@ rp_advance(struct rp_src *s)
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		if (s->parser->parse(s->state, p, len, rec) != 1)
+			continue;
+		/* A segment read only for the parser state: no detection. */
+		if (s->seg != NULL && s->at <= s->nprime)
 			continue;
 		rp->events++;
 		if (!record_has(rec, RF_EVENT_DATASET))
@@ -664,6 +824,8 @@ rp_print_incidents(struct replay *rp)
 	store_incidents_free(v, n);
 }
 
+static void	rp_prime(struct replay *, struct rp_src *);
+
 /* Choose the segments of each source and set their parsers up. */
 static int
 rp_select(struct replay *rp, char *const *sources, size_t nsources)
@@ -741,6 +903,229 @@ rp_select(struct replay *rp, char *const *sources, size_t nsources)
 			fatal("reallocarray");
 		s->segs[s->nsegs++] = seg;
 	}
+	if (rp->from != INT64_MIN || rp->to != INT64_MAX) {
+		for (j = 0; j < rp->nsrcs; j++)
+			rp_prime(rp, &rp->srcs[j]);
+	}
+	return 0;
+}
+
+/*
+ * A time range cuts a source's stream: read the segment before its first
+ * one in range (same file, contiguous bytes) first, without detection,
+ * so the parser state holds what a line in range may be joined with.
+ * One segment is the bound: a message whose lines lie further apart
+ * joins only when the whole archive is replayed.
+ */
+static void
+rp_prime(struct replay *rp, struct rp_src *s)
+{
+	const struct mf_seg	*first, *prev;
+	size_t			 i;
+
+	if (s->nsegs == 0)
+		return;
+	first = s->segs[0];
+	for (i = (size_t)(first - rp->m->seg); i > 0; i--) {
+		prev = &rp->m->seg[i - 1];
+		if (strcmp(prev->source, first->source) != 0)
+			continue;
+		if (prev->deleted || !prev->ok || prev->dev != first->dev ||
+		    prev->ino != first->ino || prev->end != first->start)
+			return;
+		s->segs = reallocarray(s->segs, s->nsegs + 1, sizeof *s->segs);
+		if (s->segs == NULL)
+			fatal("reallocarray");
+		memmove(s->segs + 1, s->segs, s->nsegs * sizeof *s->segs);
+		s->segs[0] = prev;
+		s->nsegs++;
+		s->nprime = 1;
+		return;
+	}
+}
+
+/* Order of external files in a stream: oldest first event, then mtime. */
+static int
+rp_file_cmp(const void *a, const void *b)
+{
+	const struct rp_file	*x = a, *y = b;
+
+	if (x->first_us != y->first_us) {
+		if (x->first_us == MF_NO_TIME || y->first_us == MF_NO_TIME)
+			return x->first_us == MF_NO_TIME ? 1 : -1;
+		return x->first_us < y->first_us ? -1 : 1;
+	}
+	if (x->mtime_us != y->mtime_us)
+		return x->mtime_us < y->mtime_us ? -1 : 1;
+	return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/*
+ * Probe external file f with parser p (state from po): the time of its
+ * first event, and for "auto" the parser it settles on (*chosen; NULL
+ * when none reads it).  Reads at most RP_PROBE_LINES lines.  0, or -1
+ * with *why (static text or errno's) when it cannot be read.
+ */
+#define RP_PROBE_LINES	4096
+static int
+rp_file_probe(struct replay *rp, struct rp_file *f, const struct parser *p,
+    const struct parser_opts *po, const struct parser **chosen,
+    const char **why)
+{
+	const struct parser_stats	*ps;
+	struct record			 rec;
+	struct stat			 sb;
+	gzFile				 gz;
+	void				*st;
+	char				*line;
+	size_t				 len, n;
+	int				 fd;
+	bool				 isauto = strcmp(p->name, "auto") == 0;
+
+	*chosen = isauto ? NULL : p;
+	f->first_us = MF_NO_TIME;
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fstat(fd, &sb) != 0) {
+		*why = strerror(errno);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		*why = "not a regular file";
+		return -1;
+	}
+	f->dev = (uint64_t)sb.st_dev;
+	f->ino = (uint64_t)sb.st_ino;
+	f->size = (uint64_t)sb.st_size;
+	f->mtime_us = (int64_t)sb.st_mtim.tv_sec * 1000000 +
+	    sb.st_mtim.tv_nsec / 1000;
+	if ((gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		*why = "cannot be read";
+		return -1;
+	}
+	if ((st = p->state_new(po)) == NULL)
+		fatalx("parser state");
+	if (p->set_ref != NULL && f->mtime_us != 0)
+		p->set_ref(st, f->mtime_us);
+	if ((line = malloc(rp->max_line + 2)) == NULL)
+		fatal("malloc");
+	for (n = 0; n < RP_PROBE_LINES; n++) {
+		if (gzgets(gz, line, (int)rp->max_line + 2) == NULL)
+			break;
+		len = strlen(line);
+		while (len > 0 && (line[len - 1] == '\n' ||
+		    line[len - 1] == '\r'))
+			len--;
+		record_reset(&rec);
+		rec.line.p = line;
+		rec.line.len = len;
+		if (p->parse(st, line, len, &rec) == 1 && rec.has_ts &&
+		    f->first_us == MF_NO_TIME)
+			f->first_us = rec.ts_us;
+		if (isauto && *chosen == NULL && p->stats != NULL &&
+		    (ps = p->stats(st)) != NULL && ps->format != NULL)
+			*chosen = parser_lookup(ps->format);
+		if (f->first_us != MF_NO_TIME && *chosen != NULL)
+			break;
+	}
+	free(line);
+	p->state_free(st);
+	gzclose(gz);
+	return 0;
+}
+
+/*
+ * Set up the replay of external files: probe each, group them by the
+ * parser that reads them (one stream each), oldest first.  Events carry
+ * source name (the configured source the files came from, whose
+ * timezone applies), else the parser's name.  0, or -1 after a message.
+ */
+static int
+rp_files_select(struct replay *rp, const char *pname, const char *name,
+    const char *zone, char **paths, size_t npaths)
+{
+	const struct parser		*p, *chosen;
+	struct parser_opts		 po;
+	struct rp_file			 f;
+	struct rp_src			*s;
+	struct tz			*ptz = NULL;
+	const char			*why, *tzcause;
+	char				 esc[1024];
+	size_t				 i, j;
+
+	if ((p = parser_lookup(pname)) == NULL) {
+		fprintf(stderr, "keibictl replay: --parser %s: no such parser "
+		    "(keibictl parse --list names them)\n", pname);
+		return -1;
+	}
+	if (zone != NULL && (ptz = tz_open(zone, &tzcause)) == NULL) {
+		fprintf(stderr, "keibictl replay: %s: %s\n", zone, tzcause);
+		return -1;
+	}
+	memset(&po, 0, sizeof po);
+	po.tz = ptz;
+	po.max_queue = rp->conf->max_queue;
+	for (i = 0; i < npaths; i++) {
+		memset(&f, 0, sizeof f);
+		f.path = paths[i];
+		f.order = i;
+		if (rp_file_probe(rp, &f, p, &po, &chosen, &why) != 0) {
+			rp_file_problem(rp, f.path, why);
+			continue;
+		}
+		if (chosen == NULL) {
+			log_escape(f.path, strlen(f.path), esc, sizeof esc);
+			fprintf(stderr, "keibictl replay: %s: no parser reads "
+			    "its first lines; not replayed (name one with "
+			    "--parser)\n", esc);
+			rp->file_errors++;
+			continue;
+		}
+		for (j = 0; j < rp->nsrcs; j++)
+			if (rp->srcs[j].parser == chosen)
+				break;
+		if (j == rp->nsrcs) {
+			rp->srcs = reallocarray(rp->srcs, rp->nsrcs + 1,
+			    sizeof *rp->srcs);
+			if (rp->srcs == NULL)
+				fatal("reallocarray");
+			s = &rp->srcs[rp->nsrcs++];
+			memset(s, 0, sizeof *s);
+			s->rp = rp;
+			s->fd = -1;
+			if ((s->own_name = strdup(name != NULL ? name :
+			    chosen->name)) == NULL)
+				fatal("strdup");
+			s->name = s->own_name;
+			s->parser = chosen;
+			if (zone != NULL && (s->tz = tz_open(zone,
+			    &tzcause)) == NULL)
+				fatalx("%s: %s", zone, tzcause);
+			po.tz = s->tz;
+			if ((s->state = s->parser->state_new(&po)) == NULL)
+				fatalx("parser state");
+			po.tz = ptz;
+			s->cap = rp->max_line + RP_BLOCK;
+			if ((s->buf = malloc(s->cap)) == NULL ||
+			    (s->in = malloc(RP_BLOCK)) == NULL)
+				fatal("malloc");
+		}
+		s = &rp->srcs[j];
+		s->files = reallocarray(s->files, s->nfiles + 1,
+		    sizeof *s->files);
+		if (s->files == NULL)
+			fatal("reallocarray");
+		if ((f.path = strdup(f.path)) == NULL)
+			fatal("strdup");
+		s->files[s->nfiles++] = f;
+	}
+	tz_free(ptz);
+	for (j = 0; j < rp->nsrcs; j++)
+		qsort(rp->srcs[j].files, rp->srcs[j].nfiles,
+		    sizeof *rp->srcs[j].files, rp_file_cmp);
 	return 0;
 }
 
@@ -797,13 +1182,18 @@ ctl_replay_exec(int argc, char **argv)
 		{ "json", no_argument, NULL, 'J' },
 		{ "no-incidents", no_argument, NULL, 'N' },
 		{ "into-store", no_argument, NULL, 'I' },
+		{ "parser", required_argument, NULL, 'P' },
+		{ "rules", required_argument, NULL, 'R' },
+		{ "timezone", required_argument, NULL, 'Z' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct replay	 rp;
 	struct incident_stats ist;
-	char		**sources = NULL, *cause, *scratch = NULL;
-	const char	*dir = NULL, *tzcause;
-	size_t		 nsources = 0, i;
+	char		**sources = NULL, **rules = NULL, *cause;
+	char		 *scratch = NULL;
+	const char	*dir = NULL, *tzcause, *pname = NULL, *zone = NULL;
+	const struct source_conf *sc = NULL;
+	size_t		 nsources = 0, nrules = 0, i, j;
 	int64_t		 d, t;
 	int		 ch, rc = 0;
 	bool		 incidents = true, busy, bad = false;
@@ -823,7 +1213,8 @@ ctl_replay_exec(int argc, char **argv)
 		config_free(rp.conf);
 		return RP_EXIT_USAGE;
 	}
-	if ((sources = calloc((size_t)argc + 1, sizeof *sources)) == NULL)
+	if ((sources = calloc((size_t)argc + 1, sizeof *sources)) == NULL ||
+	    (rules = calloc((size_t)argc + 1, sizeof *rules)) == NULL)
 		fatal("calloc");
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -859,6 +1250,15 @@ ctl_replay_exec(int argc, char **argv)
 		case 'I':
 			rp.into = true;
 			break;
+		case 'P':
+			pname = optarg;
+			break;
+		case 'R':
+			rules[nrules++] = optarg;
+			break;
+		case 'Z':
+			zone = optarg;
+			break;
 		default:
 			bad = true;
 		}
@@ -870,16 +1270,45 @@ ctl_replay_exec(int argc, char **argv)
 		    "--no-incidents exclude each other\n");
 		bad = true;
 	}
+	if (pname == NULL) {
+		/* The archive: the arguments are rule files. */
+		for (i = 0; i < (size_t)argc; i++)
+			rules[nrules++] = argv[i];
+		if (zone != NULL) {
+			fprintf(stderr, "keibictl replay: --timezone is for "
+			    "external files (--parser)\n");
+			bad = true;
+		}
+	} else if (argc == 0) {
+		fprintf(stderr, "keibictl replay: --parser needs the log files "
+		    "to replay\n");
+		bad = true;
+	} else if (nsources > 1 || dir != NULL) {
+		fprintf(stderr, "keibictl replay: with --parser, --source names "
+		    "the one configured source the files came from, and "
+		    "--dir does not apply\n");
+		bad = true;
+	} else if (nsources == 1 &&
+	    (sc = config_source(rp.conf, sources[0])) == NULL) {
+		fprintf(stderr, "keibictl replay: --source %s: not in the "
+		    "configuration\n", sources[0]);
+		bad = true;
+	}
 	if (bad) {
 		fprintf(stderr, "usage: keibictl replay [--source NAME] "
 		    "[--since 30d | --from TIME --to TIME]\n"
 		    "       [--json] [--no-incidents | --into-store] "
-		    "[--dir DIR] [RULES...]\n");
+		    "[--dir DIR] [RULES...]\n"
+		    "       keibictl replay --parser NAME|auto [--source NAME] "
+		    "[--timezone ZONE]\n"
+		    "       [--rules PATH]... [--since 30d | --from TIME --to "
+		    "TIME] [--json]\n"
+		    "       [--no-incidents | --into-store] FILE...\n");
 		rc = RP_EXIT_USAGE;
 		goto out;
 	}
-	if (argc > 0)
-		rp.rs = ruleset_load(argv, (size_t)argc, &cause);
+	if (nrules > 0)
+		rp.rs = ruleset_load(rules, nrules, &cause);
 	else
 		rp.rs = ruleset_load(rp.conf->rules, rp.conf->nrules, &cause);
 	if (rp.rs == NULL) {
@@ -895,15 +1324,15 @@ ctl_replay_exec(int argc, char **argv)
 	ruleset_set_role(rp.rs, ROLE_MAIL_SERVERS, &rp.conf->mail_servers);
 	ruleset_set_role(rp.rs, ROLE_PROXIES, &rp.conf->proxies);
 	ruleset_set_role(rp.rs, ROLE_DNS_SERVERS, &rp.conf->dns_servers);
-	if ((rp.m = manifest_load(dir != NULL ? dir : rp.conf->evidence_dir,
-	    &cause)) == NULL) {
+	if (pname == NULL && (rp.m = manifest_load(dir != NULL ? dir :
+	    rp.conf->evidence_dir, &cause)) == NULL) {
 		fprintf(stderr, "keibictl replay: %s\n", cause);
 		free(cause);
 		rc = RP_EXIT_USAGE;
 		goto out;
 	}
 	rp.problems = json_array();
-	if (rp.m->bad > 0)
+	if (rp.m != NULL && rp.m->bad > 0)
 		fprintf(stderr, "keibictl replay: %s: %s\n", EVIDENCE_MANIFEST,
 		    rp.m->why_bad);
 	if ((rp.en = enrich_open(rp.conf, &cause)) == NULL) {
@@ -932,18 +1361,29 @@ ctl_replay_exec(int argc, char **argv)
 	}
 	rp.max_line = rp.conf->max_line != 0 ? rp.conf->max_line :
 	    CONFIG_MAX_LINE_DEFAULT;
-	if (rp_select(&rp, sources, nsources) != 0) {
+	if (pname != NULL) {
+		if (zone == NULL)
+			zone = sc != NULL && sc->timezone != NULL ?
+			    sc->timezone : rp.conf->timezone;
+		if (rp_files_select(&rp, pname, sc != NULL ? sc->name : NULL,
+		    zone, argv, (size_t)argc) != 0) {
+			rc = RP_EXIT_USAGE;
+			goto out;
+		}
+	} else if (rp_select(&rp, sources, nsources) != 0) {
 		rc = RP_EXIT_USAGE;
 		goto out;
 	}
 	log_set_level(LOG_LVL_ERR);
 	{
 		uint64_t	total = 0;
-		size_t		j;
 
-		for (i = 0; i < rp.nsrcs; i++)
+		for (i = 0; i < rp.nsrcs; i++) {
 			for (j = 0; j < rp.srcs[i].nsegs; j++)
 				total += rp.srcs[i].segs[j]->size;
+			for (j = 0; j < rp.srcs[i].nfiles; j++)
+				total += rp.srcs[i].files[j].size;
+		}
 		rp.pg = progress_start("replay", total, 1);
 	}
 	rp_run(&rp);
@@ -960,18 +1400,20 @@ ctl_replay_exec(int argc, char **argv)
 	if (rp.im != NULL)
 		incident_stats(rp.im, &ist);
 	if (!rp.json && rp.into)
-		printf("replay: %llu segments, %llu lines, %llu events, %llu "
+		printf("replay: %llu %s, %llu lines, %llu events, %llu "
 		    "alerts (retrospective: written into the live incident "
 		    "store, %llu of them were there already)\n",
-		    (unsigned long long)rp.segments,
+		    (unsigned long long)(pname != NULL ? rp.nfiles :
+		    rp.segments), pname != NULL ? "files" : "segments",
 		    (unsigned long long)rp.lines,
 		    (unsigned long long)rp.events,
 		    (unsigned long long)rp.alerts,
 		    (unsigned long long)ist.duplicates);
 	else if (!rp.json)
-		printf("replay: %llu segments, %llu lines, %llu events, %llu "
+		printf("replay: %llu %s, %llu lines, %llu events, %llu "
 		    "alerts (retrospective: nothing was sent or stored)\n",
-		    (unsigned long long)rp.segments,
+		    (unsigned long long)(pname != NULL ? rp.nfiles :
+		    rp.segments), pname != NULL ? "files" : "segments",
 		    (unsigned long long)rp.lines,
 		    (unsigned long long)rp.events,
 		    (unsigned long long)rp.alerts);
@@ -984,12 +1426,24 @@ ctl_replay_exec(int argc, char **argv)
 			    json_array_size(rp.problems));
 		rc = RP_EXIT_INTEGRITY;
 	}
+	if (rp.file_errors > 0) {
+		if (!rp.json)
+			printf("%llu files could not be read, or not to their "
+			    "end (listed on standard error)\n",
+			    (unsigned long long)rp.file_errors);
+		if (rc == 0)
+			rc = 1;
+	}
 out:
 	for (i = 0; i < rp.nsrcs; i++) {
 		rp_seg_close(&rp.srcs[i]);
 		rp.srcs[i].parser->state_free(rp.srcs[i].state);
 		tz_free(rp.srcs[i].tz);
 		free(rp.srcs[i].segs);
+		for (j = 0; j < rp.srcs[i].nfiles; j++)
+			free(rp.srcs[i].files[j].path);
+		free(rp.srcs[i].files);
+		free(rp.srcs[i].own_name);
 		free(rp.srcs[i].buf);
 		free(rp.srcs[i].in);
 	}
@@ -1010,6 +1464,7 @@ out:
 		cidr_set_free(&rp.internal);
 	tz_free(rp.tz);
 	free(sources);
+	free(rules);
 	config_free(rp.conf);
 	return rc;
 }
@@ -1019,12 +1474,19 @@ const struct ctl_cmd ctl_cmd_replay = {
 	.usage =
 "replay [--source NAME] [--since 30d | --from TIME --to TIME] [--json]\n"
 "        [--no-incidents | --into-store] [--dir DIR] [RULES...]\n"
+"replay --parser NAME|auto [--source NAME] [--timezone ZONE]\n"
+"        [--rules PATH]... [--since 30d | --from TIME --to TIME] [--json]\n"
+"        [--no-incidents | --into-store] FILE...\n"
 "        run the rules (default: the configuration's) over the archived\n"
 "        segments on event time, as keibid would have; print the alerts\n"
 "        and the incidents they would have opened, marked retrospective,\n"
 "        each alert with its proof; nothing is sent or stored, unless\n"
 "        --into-store: then they are opened in the live incident store,\n"
 "        marked retrospective (only while keibid is stopped: it owns the\n"
-"        store; alerts already there are not counted again)",
+"        store; alerts already there are not counted again); with\n"
+"        --parser, over external log files (plain or .gz) instead: the\n"
+"        files a parser reads form one stream, oldest first, the streams\n"
+"        merged by event time; their alerts name file:offset:length and\n"
+"        have no proof",
 	.exec = ctl_replay_exec,
 };

@@ -2,9 +2,9 @@
  * cmd_status.c: keibictl status and keibictl reload, the live commands
  * that ask a running keibid over its control socket.  status shows the
  * sources (position, lag, rotations), the rules and their hits, the
- * correlation memory, the outputs, the evidence archive and every
- * warning; reload re-reads the configuration and rules and says whether
- * the new set took effect and, if not, why.  Human text by default,
+ * memory of each kind of correlator (detectors too), the outputs, the
+ * evidence archive and every warning; reload re-reads the configuration
+ * and rules and says whether the new set took effect and, if not, why.  Human text by default,
  * --json for scripts.  Every string from the daemon is escaped before it
  * reaches the terminal: paths and errors may quote hostile bytes.
  */
@@ -136,10 +136,26 @@ status_print(json_t *st)
 		printf("\n");
 	}
 	o = json_object_get(st, "correlation");
-	printf("correlation: %lld groups in %s, %lld evicted\n",
-	    status_int(o, "groups"),
-	    status_bytes(status_int(o, "bytes"), b1, sizeof b1),
-	    status_int(o, "dropped"));
+	a = json_object_get(o, "kinds");
+	if (!json_is_array(a)) {
+		/* A keibid that does not tell the detectors' memory. */
+		printf("correlation: %lld groups in %s, %lld evicted\n",
+		    status_int(o, "groups"),
+		    status_bytes(status_int(o, "bytes"), b1, sizeof b1),
+		    status_int(o, "dropped"));
+	} else {
+		printf("correlators: %s in all, %lld evicted\n",
+		    status_bytes(status_int(o, "total_bytes"), b1, sizeof b1),
+		    status_int(o, "dropped"));
+		json_array_foreach(a, i, v) {
+			printf("  %-10s %4lld rules %10lld entries %10s "
+			    "%8lld evicted\n",
+			    status_str(v, "kind", e1, sizeof e1),
+			    status_int(v, "rules"), status_int(v, "entries"),
+			    status_bytes(status_int(v, "bytes"), b1,
+			    sizeof b1), status_int(v, "evictions"));
+		}
+	}
 
 	a = json_object_get(st, "outputs");
 	if (json_array_size(a) > 0)

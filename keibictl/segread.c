@@ -35,7 +35,36 @@ struct sr_ctx {
 	struct record		 rec;
 	struct segread_result	*res;
 	bool			 stop;
+	bool			 priming;	/* state only: no callback */
+	uint64_t		 parse_from;	/* priming: lines from here */
 };
+
+/* Parsers whose state joins the lines of one message. */
+static const char *const sr_joining[] = {
+	"postfix", "exim", "sendmail", "cisco_esa", "auto"
+};
+
+bool
+segread_joins(const struct parser *p)
+{
+	size_t	i;
+
+	if (p == NULL)
+		return false;
+	for (i = 0; i < sizeof sr_joining / sizeof sr_joining[0]; i++)
+		if (strcmp(p->name, sr_joining[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+segread_contiguous(const struct mf_seg *prev, const struct mf_seg *seg)
+{
+	return prev != NULL && seg != NULL && prev->ok && !prev->deleted &&
+	    strcmp(prev->source, seg->source) == 0 && prev->dev == seg->dev &&
+	    prev->ino == seg->ino && prev->end == seg->start &&
+	    prev->end > prev->start;
+}
 
 /* The line framer's callback: parse and hand the line on. */
 static void
@@ -49,6 +78,18 @@ sr_line(void *arg, const char *p, size_t used, size_t len, int flags,
 
 	if ((flags & LB_SKIP) || c->stop)
 		return;
+	if (c->priming) {
+		if (start < c->parse_from)
+			return;
+		record_reset(rec);
+		rec->line.p = p;
+		rec->line.len = len;
+		rec->source = sr->source;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		(void)sr->parser->parse(c->state, p, len, rec);
+		return;
+	}
 	c->res->lines++;
 	record_reset(rec);
 	rec->line.p = p;
@@ -94,6 +135,117 @@ sr_hash_rest(int fd, EVP_MD_CTX *md, unsigned char *buf, uint64_t *size)
 		*size += (uint64_t)n;
 	}
 	return 0;
+}
+
+/*
+ * Warm c->state with the tail of segment seg (the primer): inflate it
+ * whole, parse the lines of its last SEGREAD_PRIME_TAIL bytes, hash it.
+ * 0 when it is whole and its hash is its entry's; -1 otherwise (the
+ * caller then starts the state afresh: what it saw is not to be used).
+ */
+static int
+sr_prime(struct sr_ctx *c, const struct mf_seg *seg, unsigned char *in)
+{
+	const struct segread	*sr = c->sr;
+	struct linebuf		 lb;
+	EVP_MD_CTX		*md;
+	z_stream		 z;
+	unsigned char		 mdv[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	char			*path, *out, hex[65];
+	uint64_t		 raw = seg->end - seg->start;
+	size_t			 avail;
+	ssize_t			 n;
+	int			 fd, zrc = Z_OK, rc = -1;
+	bool			 ok = true;
+
+	if (asprintf(&path, "%s/%s", sr->dir, seg->file) == -1)
+		fatal("asprintf");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	free(path);
+	if (fd == -1)
+		return -1;
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
+		fatalx("EVP");
+	c->priming = true;
+	c->parse_from = raw > SEGREAD_PRIME_TAIL ? raw - SEGREAD_PRIME_TAIL : 0;
+	memset(&z, 0, sizeof z);
+	if (inflateInit2(&z, 15 + 16) != Z_OK)
+		fatalx("inflateInit2");
+	linebuf_init(&lb, sr->max_line, 0);
+	while (ok && (n = read(fd, in, SR_BLOCK)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			ok = false;
+			break;
+		}
+		EVP_DigestUpdate(md, in, (size_t)n);
+		z.next_in = in;
+		z.avail_in = (uInt)n;
+		while (z.avail_in > 0) {
+			if (zrc == Z_STREAM_END) {
+				inflateReset(&z);
+				zrc = Z_OK;
+			}
+			out = linebuf_space(&lb, &avail);
+			if (avail > UINT32_MAX)
+				avail = UINT32_MAX;
+			z.next_out = (unsigned char *)out;
+			z.avail_out = (uInt)avail;
+			zrc = inflate(&z, Z_NO_FLUSH);
+			if (avail - z.avail_out > 0)
+				linebuf_commit(&lb, avail - z.avail_out,
+				    sr_line, c);
+			if (zrc != Z_OK && zrc != Z_STREAM_END) {
+				ok = false;
+				break;
+			}
+		}
+	}
+	/* A segment ends with its line's newline: nothing is held. */
+	linebuf_free(&lb);
+	inflateEnd(&z);
+	c->priming = false;
+	EVP_DigestFinal_ex(md, mdv, &mdlen);
+	manifest_hex(mdv, mdlen, hex);
+	if (ok && zrc == Z_STREAM_END && strcmp(hex, seg->sha_gz) == 0)
+		rc = 0;
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return rc;
+}
+
+/*
+ * A parser state for sr, warmed with sr->prime when there is one (ref:
+ * the year-inference reference of what is read next).
+ */
+static void *
+sr_state(struct sr_ctx *c, const struct parser_opts *po, int64_t ref,
+    unsigned char *in)
+{
+	const struct segread	*sr = c->sr;
+	const struct mf_seg	*pr = sr->prime;
+	int64_t			 pref;
+
+	if ((c->state = sr->parser->state_new(po)) == NULL)
+		fatalx("parser state");
+	if (pr != NULL) {
+		pref = pr->last_us != MF_NO_TIME ? pr->last_us + SR_DAY_US :
+		    pr->sealed * 1000000;
+		if (sr->parser->set_ref != NULL && pref != 0)
+			sr->parser->set_ref(c->state, pref);
+		if (sr_prime(c, pr, in) != 0) {
+			/* Not proven: nothing of it may shape an event. */
+			sr->parser->state_free(c->state);
+			if ((c->state = sr->parser->state_new(po)) == NULL)
+				fatalx("parser state");
+		}
+	}
+	if (sr->parser->set_ref != NULL && ref != 0)
+		sr->parser->set_ref(c->state, ref);
+	return c->state;
 }
 
 int
@@ -159,10 +311,7 @@ segread_run(const struct segread *sr, const struct mf_seg *seg,
 	ref = seg->last_us != MF_NO_TIME ? seg->last_us + SR_DAY_US :
 	    seg->sealed * 1000000;
 	po.ref_us = ref;
-	if ((c.state = sr->parser->state_new(&po)) == NULL)
-		fatalx("parser state");
-	if (sr->parser->set_ref != NULL && ref != 0)
-		sr->parser->set_ref(c.state, ref);
+	sr_state(&c, &po, ref, in);
 	memset(&z, 0, sizeof z);
 	if (inflateInit2(&z, 15 + 16) != Z_OK)
 		fatalx("inflateInit2");
@@ -272,6 +421,7 @@ segread_file(const struct segread *sr, int fd, uint64_t start, uint64_t end,
 	struct sr_ctx		 c;
 	struct parser_opts	 po;
 	struct linebuf		 lb;
+	unsigned char		*in;
 	char			*out;
 	uint64_t		 at = start;
 	size_t			 avail;
@@ -286,10 +436,10 @@ segread_file(const struct segread *sr, int fd, uint64_t start, uint64_t end,
 	po.tz = sr->tz;
 	po.max_queue = sr->max_queue;
 	po.ref_us = ref_us;
-	if ((c.state = sr->parser->state_new(&po)) == NULL)
-		fatalx("parser state");
-	if (sr->parser->set_ref != NULL && ref_us != 0)
-		sr->parser->set_ref(c.state, ref_us);
+	if ((in = malloc(SR_BLOCK)) == NULL)
+		fatal("malloc");
+	sr_state(&c, &po, ref_us, in);
+	free(in);
 	linebuf_init(&lb, sr->max_line, start);
 	while (!c.stop && at < end) {
 		out = linebuf_space(&lb, &avail);

@@ -5,9 +5,14 @@
  * daemon's framing and line cap, and each is parsed by its source's
  * parser and finished with the internal networks, as keibid does.
  * Parser state starts afresh in every segment, so segments can be read
- * in any order and on any thread.  A segment whose hash differs from its
- * manifest entry is reported as such: the caller must not use what it
- * read from it.
+ * in any order and on any thread, except that a parser which joins lines
+ * (Postfix queue ids and the like, see segread_joins) can be warmed with
+ * the tail of the segment before (same file, contiguous bytes): the
+ * primer, read for the parser state only, at most SEGREAD_PRIME_TAIL of
+ * its bytes parsed.  A message whose lines lie further apart than that is
+ * not joined by a reader of single segments.  A segment whose hash
+ * differs from its manifest entry is reported as such: the caller must
+ * not use what it read from it.
  */
 #ifndef KEIBI_CTL_SEGREAD_H
 #define KEIBI_CTL_SEGREAD_H
@@ -22,6 +27,9 @@
 #include "record.h"
 
 struct tz;
+
+/* Bytes at the end of a primer that are parsed (the rest is inflated). */
+#define SEGREAD_PRIME_TAIL	(16ULL * 1024 * 1024)
 
 /* One line of a segment. */
 struct segread_line {
@@ -47,6 +55,12 @@ struct segread {
 	size_t			 max_line;
 	const struct cidr_set	*internal;
 	bool			 verify_first;	/* hash whole, then read */
+	/*
+	 * The segment before, read first for the parser state only; NULL:
+	 * none.  It is hashed as it is read: if it does not match its entry
+	 * (or is not whole), the state starts afresh instead.
+	 */
+	const struct mf_seg	*prime;
 	segread_cb		 cb;
 	void			*arg;
 };
@@ -79,6 +93,20 @@ int		 segread_run(const struct segread *, const struct mf_seg *,
  */
 int		 segread_file(const struct segread *, int fd, uint64_t start,
 		    uint64_t end, int64_t ref_us, struct segread_result *);
+
+/*
+ * True if parser p keeps state that joins lines (a mail parser's queue
+ * ids), so that reading a segment on its own can miss what an earlier
+ * segment's lines give its lines.
+ */
+bool		 segread_joins(const struct parser *p);
+
+/*
+ * True if segment prev is the one just before seg in the same source file:
+ * same device and inode, seg starting where prev ended, prev whole.
+ */
+bool		 segread_contiguous(const struct mf_seg *prev,
+		    const struct mf_seg *seg);
 
 /*
  * SHA-256 (hex) of bytes start..end of an open file into hex[65]; 0, or

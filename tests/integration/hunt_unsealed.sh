@@ -6,7 +6,10 @@
 # in the text, JSON and CSV output, without a segment or hash.  After
 # keibid stops (and seals them), hunt finds them sealed, with and without
 # --unsealed, still exactly once.  A file cut and written again after its
-# last seal is searched from its start.
+# last seal is searched from its start.  Lines appended after the last
+# seal to a file that is then rotated are found under each rotated name
+# keibid follows (-YYYYMMDD, .YYYY-MM-DD, .N), by device and inode, once;
+# a copy under such a name (another inode) and a compressed one are not.
 set -u
 : "${top_srcdir:=.}" "${top_builddir:=.}"
 keibid="$top_builddir/keibid"
@@ -155,5 +158,44 @@ k hunt --json --unsealed --remote 203.0.113.77 >cut.json
 check "a file cut after its last seal is searched from its start" 1 \
     "$(unsealed cut.json)"
 check "and the sealed lines are still found" 6 "$(hits cut.json)"
+
+# Rotated: a second source, sealed once, then two lines appended and the
+# file renamed as logrotate's dateext, dated and numbered forms name it.
+cat >rot.yml <<EOF
+state_dir: rstate
+rules: [rules.d]
+timezone: UTC
+networks:
+  internal: [10.0.0.0/8]
+control_socket: $tmp/rot.sock
+sources:
+  - {name: rot, path: rot.log, parser: iptables}
+outputs:
+  - {type: alerts, path: rot-alerts.jsonl}
+EOF
+r() { "$ctl" -c "$tmp/rot.yml" "$@"; }
+fw 10 10 203.0.113.88 445 >rot.log
+"$keibid" -q -c rot.yml --once >rot.out 2>rot.err
+check "keibid --once seals the rotated source's first line" 1 \
+    "$(grep -c '"type":"segment"' rstate/evidence/MANIFEST.jsonl)"
+{ fw 11 11 203.0.113.88 445; fw 12 12 203.0.113.88 445; } >>rot.log
+prev=rot.log
+for name in rot.log-20261121 rot.log.2026-11-21 rot.log.3; do
+	mv "$prev" "$name"
+	prev=$name
+	r hunt --json --unsealed --remote 203.0.113.88 >rot.json
+	check "$name: the sealed line and the two unsealed ones" 3 "$(hits rot.json)"
+	check "$name: the two appended lines are unsealed, in $name" 2 \
+	    "$(grep '"sealed":false' rot.json | grep -c "\"path\":\"[^\"]*/$name\"")"
+done
+# A copy under a rotated name is another file the manifest never named.
+cp rot.log.3 rot.log-20261122
+r hunt --json --unsealed --remote 203.0.113.88 >rot.json
+check "a copy under a rotated name is not searched" 3 "$(hits rot.json)"
+rm rot.log-20261122
+gzip rot.log.3
+r hunt --json --unsealed --remote 203.0.113.88 >rot.json
+check "a compressed rotated file is not searched for unsealed bytes" 0 \
+    "$(unsealed rot.json)"
 
 exit $fail
