@@ -1342,6 +1342,22 @@ source_read_fd(struct source *src, size_t budget)
 		}
 		if (n == 0)
 			return 0;
+		/*
+		 * A copytruncate can cut the file and its writer fill it again
+		 * past our position between the look before this read and the
+		 * read itself: the bytes would then be the new content's, taken
+		 * for the rest of the old.  The head tells: if it is no longer
+		 * the one fingerprinted, what was just read is dropped (the
+		 * copy, or the file from 0, holds it) and the cut is handled.
+		 */
+		if (src->cur.gz == NULL && !src->cur.copy && src->fp_len > 0 &&
+		    !source_fp_match(src->cur.fd, src->fp, src->fp_len)) {
+			struct stat	sb;
+
+			source_truncated(src, fstat(src->cur.fd, &sb) == 0 ?
+			    (uint64_t)sb.st_size : 0);
+			return 1;
+		}
 		src->st.bytes += (uint64_t)n;
 		src->grew_ms = source_now_ms();
 		linebuf_commit(&src->lb, (size_t)n, source_line, src);
@@ -1367,13 +1383,82 @@ source_quiet_ms(const struct source *src)
 	    (now.tv_nsec - sb.st_mtim.tv_nsec) / 1000000;
 }
 
+
+/*
+ * Files rotated between the last one held and the new file at the path:
+ * a reader that fell more than one rotation behind finds the new file
+ * where the next generation was, and the ones in between beside it.  The
+ * last file held is found among the rotated names by device and inode
+ * (or, compressed, by the fingerprint of its head); every rotated file
+ * newer than it that is not open yet is queued, oldest first.
+ */
+static void
+source_queue_between(struct source *src, const struct source_file *at_path)
+{
+	struct source_file	*last, f;
+	struct source_cand	*v;
+	const unsigned char	*fp;
+	struct stat		 sb;
+	size_t			 n, i, fp_len;
+	long			 k = -1;
+
+	last = src->nq > 0 ? &src->q[src->nq - 1] : &src->cur;
+	if (last->fd == -1 || last->copy)
+		return;
+	fp = last == &src->cur ? src->fp : last->hfp;
+	fp_len = last == &src->cur ? src->fp_len : last->hfp_len;
+	n = source_cands(src, &v);
+	for (i = 0; i < n && k < 0; i++) {
+		if (!v[i].gz) {
+			if (stat(v[i].path, &sb) == 0 &&
+			    (uint64_t)sb.st_dev == last->dev &&
+			    (uint64_t)sb.st_ino == last->ino)
+				k = (long)i;
+		} else if (fp_len > 0 && source_gz_open(&f, v[i].path) == 0) {
+			if (source_file_fp_match(&f, fp, fp_len))
+				k = (long)i;
+			source_file_close(&f);
+		}
+	}
+	for (i = (size_t)(k + 1); k >= 0 && i < n; i++) {
+		if ((v[i].gz ? source_gz_open(&f, v[i].path) :
+		    source_file_open(&f, v[i].path)) != 0)
+			continue;
+		if ((!v[i].gz && f.dev == at_path->dev &&
+		    f.ino == at_path->ino) || source_is_open(src, f.dev, f.ino)) {
+			source_file_close(&f);
+			continue;
+		}
+		log_warnx("%s: %s was rotated more than once since %s was "
+		    "opened; reading %s before the new file", src->name,
+		    src->path, last->path, f.path);
+		source_file_fp(&f);
+		if (!source_queue(src, &f))
+			break;
+		last = &src->q[src->nq - 1];
+	}
+	source_cands_free(v, n);
+}
 /* Has the name moved on to a new file?  Open and queue it now. */
 static void
 source_check_rotation(struct source *src)
 {
 	struct source_file	f;
+	struct stat		sb;
 	size_t			i;
 
+	/* The common case, nothing new at the path, costs one stat. */
+	if (stat(src->path, &sb) != 0)
+		return;
+	if (((uint64_t)sb.st_dev == src->cur.dev &&
+	    (uint64_t)sb.st_ino == src->cur.ino) || (src->cur.copy &&
+	    (uint64_t)sb.st_dev == src->cur.id_dev &&
+	    (uint64_t)sb.st_ino == src->cur.id_ino))
+		return;
+	for (i = 0; i < src->nq; i++)
+		if ((uint64_t)sb.st_dev == src->q[i].dev &&
+		    (uint64_t)sb.st_ino == src->q[i].ino)
+			return;
 	if (source_file_open(&f, src->path) != 0)
 		return;
 	if (f.dev == src->cur.dev && f.ino == src->cur.ino) {
@@ -1394,6 +1479,7 @@ source_check_rotation(struct source *src)
 	log_info("%s: %s was rotated; draining the old file first", src->name,
 	    src->path);
 	src->st.rotations++;
+	source_queue_between(src, &f);
 	source_queue(src, &f);
 }
 
@@ -1523,6 +1609,15 @@ source_read_turn(struct source *src, size_t budget)
 			src->cur.seen = (uint64_t)sb.st_size;
 		source_set_ref(src, &sb);
 	}
+	/*
+	 * Look for a new file at the path on every turn, not only at the
+	 * end of the current one: a reader that lags behind its writer
+	 * must hold every generation that rotation makes (an open file
+	 * outlives its deletion by a later rotation), or the ones in
+	 * between would be lost when it catches up.
+	 */
+	if (!src->cur.copy)
+		source_check_rotation(src);
 	more = source_read_fd(src, budget);
 	if (src->fp_len < SOURCE_FP_MAX)
 		source_grow_fp(src);
@@ -1533,8 +1628,6 @@ source_read_turn(struct source *src, size_t budget)
 
 	/* At the end of the current file. */
 	now = source_now_ms();
-	if (!src->cur.copy)
-		source_check_rotation(src);
 	if (src->nq > 0 && (src->once || src->cur.copy ||
 	    src->cur.gz != NULL || source_quiet_ms(src) >= src->rotate_ms)) {
 		source_next_file(src);

@@ -18,14 +18,20 @@ write_rule_numbered
 write_config_numbered "rotate_wait: 1" "segment_size: 65536" "segment_age: 2"
 
 # gen FROM TO (lib.sh) appends with O_APPEND, as loggers write.
-# rotate: fw.log -> fw.log.1, older ones shift (at most .8 kept).
+# rotate: fw.log -> fw.log.1, older ones shift.  Nine generations are
+# kept so that no rotation deletes a file keibid may not have read yet: a
+# deleted unread file is lost to any reader, and that is not what this
+# test is about.  The writer and the test both rotate; a lock (mkdir is
+# atomic) keeps their rotations from interleaving.
 rotate() {
-	for k in 7 6 5 4 3 2 1; do
+	for k in 8 7 6 5 4 3 2 1; do
 		[ -f "fw.log.$k" ] && mv "fw.log.$k" "fw.log.$((k + 1))"
 	done
 	[ -f fw.log ] && mv fw.log fw.log.1
 	: >fw.log
 }
+lock() { until mkdir rotate.lock 2>/dev/null; do sleep 0.01; done; }
+unlock() { rmdir rotate.lock; }
 start() { keibid_start -q -c keibi.yml; }
 stop() { keibid_stop "$1"; }	# stop SIGNAL
 copytruncate() {	# as logrotate does it: shift the old copy, copy, truncate
@@ -41,8 +47,8 @@ copytruncate() {	# as logrotate does it: shift the old copy, copy, truncate
 		gen $((n + 1)) $((n + 150))
 		n=$((n + 150))
 		echo "$n" >written.tmp && mv written.tmp written
-		if [ $((n % 2400)) -eq 0 ] && [ ! -f no-rotate ]; then
-			rotate
+		if [ $((n % 2400)) -eq 0 ]; then
+			lock; rotate; unlock
 		fi
 		sleep 0.05
 	done
@@ -55,9 +61,9 @@ while [ $i -lt 10 ]; do
 	if [ $((i % 2)) -eq 0 ]; then stop KILL; else stop TERM; fi
 	if [ $i -eq 5 ]; then
 		# Rotated twice while keibid is stopped.
-		touch no-rotate; sleep 0.2
+		lock
 		rotate; gen 100000001 100000000; rotate
-		rm -f no-rotate
+		unlock
 	fi
 	start
 	i=$((i + 1))
