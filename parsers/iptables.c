@@ -7,7 +7,7 @@
  *
  * The text before IN= (or OUT=) is the log prefix: it becomes rule.name,
  * and event.action when it names a verdict.  The key=value part is read in
- * one pass with memchr, first occurrence of a key winning; the packet an
+ * one pass over its bytes, first occurrence of a key winning; the packet an
  * ICMP error quotes ("[SRC=... ]") is skipped.  A line without SRC= and
  * DST= is not an event; a line whose addresses, ports or protocol cannot
  * be what the kernel printed is malformed.  This module never allocates
@@ -149,12 +149,20 @@ iptables_skip_ktime(struct span *s)
 }
 
 /* A port: 1-5 digits, at most 65535. */
-static int
+static inline int
 iptables_port_ok(struct span s)
 {
-	uint64_t	v;
+	unsigned int	v = 0;
+	size_t		i;
 
-	return s.len <= 5 && span_to_u64(s, &v) && v <= 65535;
+	if (s.len == 0 || s.len > 5)
+		return 0;
+	for (i = 0; i < s.len; i++) {
+		if (s.p[i] < '0' || s.p[i] > '9')
+			return 0;
+		v = v * 10 + (unsigned int)(s.p[i] - '0');
+	}
+	return v <= 65535;
 }
 
 /*
@@ -223,6 +231,15 @@ iptables_proto(struct iptables_state *st, struct span v, struct span *out)
 	size_t		i;
 	uint64_t	n;
 
+	/* The first entries of the table, as the kernel prints them. */
+	if (v.len == 3 && v.p[1] == 'C' && v.p[2] == 'P' && v.p[0] == 'T') {
+		*out = SPAN_LIT("tcp");
+		return 0;
+	}
+	if (v.len == 3 && v.p[1] == 'D' && v.p[2] == 'P' && v.p[0] == 'U') {
+		*out = SPAN_LIT("udp");
+		return 0;
+	}
 	for (i = 0; i < sizeof iptables_protos / sizeof iptables_protos[0];
 	    i++) {
 		if (span_eq(v, iptables_protos[i].name)) {
@@ -253,80 +270,143 @@ iptables_proto(struct iptables_state *st, struct span v, struct span *out)
 	return 0;
 }
 
+#define KV_ALL		(KV_IN | KV_OUT | KV_SRC | KV_DST | KV_SPT | KV_DPT | \
+			    KV_PROTO)
+
 /* Record key k/klen = value v in kv (first occurrence wins). */
-static void
+static inline void
 iptables_key(struct iptables_kv *kv, const char *k, size_t klen,
     struct span v)
 {
-	struct span	*dst = NULL;
-	unsigned int	 bit = 0;
+	struct span	*dst;
+	unsigned int	 bit;
 
+	/* Dispatch on length and first byte: most keys are none of ours. */
 	switch (klen) {
 	case 2:
-		if (k[0] == 'I' && k[1] == 'N') {
-			dst = &kv->in;
-			bit = KV_IN;
-		}
+		if (k[0] != 'I' || k[1] != 'N')
+			return;
+		dst = &kv->in;
+		bit = KV_IN;
 		break;
 	case 3:
-		if (memcmp(k, "SRC", 3) == 0) {
-			dst = &kv->src;
-			bit = KV_SRC;
-		} else if (memcmp(k, "DST", 3) == 0) {
-			dst = &kv->dst;
-			bit = KV_DST;
-		} else if (memcmp(k, "SPT", 3) == 0) {
-			dst = &kv->spt;
-			bit = KV_SPT;
-		} else if (memcmp(k, "DPT", 3) == 0) {
-			dst = &kv->dpt;
-			bit = KV_DPT;
-		} else if (memcmp(k, "OUT", 3) == 0) {
+		switch (k[0]) {
+		case 'S':
+			if (k[1] == 'R' && k[2] == 'C') {
+				dst = &kv->src;
+				bit = KV_SRC;
+			} else if (k[1] == 'P' && k[2] == 'T') {
+				dst = &kv->spt;
+				bit = KV_SPT;
+			} else
+				return;
+			break;
+		case 'D':
+			if (k[1] == 'S' && k[2] == 'T') {
+				dst = &kv->dst;
+				bit = KV_DST;
+			} else if (k[1] == 'P' && k[2] == 'T') {
+				dst = &kv->dpt;
+				bit = KV_DPT;
+			} else
+				return;
+			break;
+		case 'O':
+			if (k[1] != 'U' || k[2] != 'T')
+				return;
 			dst = &kv->out;
 			bit = KV_OUT;
+			break;
+		default:
+			return;
 		}
 		break;
 	case 5:
-		if (memcmp(k, "PROTO", 5) == 0) {
-			dst = &kv->proto;
-			bit = KV_PROTO;
-		}
+		if (memcmp(k, "PROTO", 5) != 0)
+			return;
+		dst = &kv->proto;
+		bit = KV_PROTO;
 		break;
+	default:
+		return;
 	}
-	if (dst == NULL || (kv->seen & bit) != 0)
+	if ((kv->seen & bit) != 0)
 		return;
 	*dst = v;
 	kv->seen |= bit;
 }
 
+#define IPTABLES_ONES	0x0101010101010101ULL
+#define IPTABLES_HIGHS	0x8080808080808080ULL
+
 /*
- * Scan the key=value part p..end.  A key is the text between the last
- * space before an '=' and the '='; flags (DF, SYN) fall between keys and
- * are passed over by the memchr.  "[...]" is the quoted packet of an
- * ICMP error and is skipped whole.
+ * The first byte at or after p that is a space, or with eq also an '=';
+ * end if none.  Eight bytes at a time where eight remain before end (a
+ * word never reaches past the line), byte by byte for the rest.  The
+ * lowest flagged byte of the classic has-zero test is exact.
+ */
+static inline const char *
+iptables_stop(const char *p, const char *end, int eq)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	w, s, e, m;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		s = w ^ (IPTABLES_ONES * ' ');
+		m = (s - IPTABLES_ONES) & ~s;
+		if (eq) {
+			e = w ^ (IPTABLES_ONES * '=');
+			m |= (e - IPTABLES_ONES) & ~e;
+		}
+		if ((m &= IPTABLES_HIGHS) != 0)
+			return p + (__builtin_ctzll(m) >> 3);
+		p += 8;
+	}
+#endif
+	while (p < end && *p != ' ' && (!eq || *p != '='))
+		p++;
+	return p;
+}
+
+/*
+ * Scan the key=value part p..end in one pass.  A key is the text between
+ * the last space before an '=' and the '='; flags (DF, SYN) are tokens
+ * without one and are passed over.  "[...]" is the quoted packet of an
+ * ICMP error and is skipped whole.  Stops early once every key we keep
+ * has been seen (first occurrence wins, so later ones change nothing).
+ * Each byte is looked at once (eight at a time), except the few inside a
+ * skipped "[...]".
  */
 static void
 iptables_scan(const char *p, const char *end, struct iptables_kv *kv)
 {
-	const char	*eq, *k, *v, *sp, *rb;
+	const char	*t, *v, *rb;
 
 	while (p < end) {
-		if ((eq = memchr(p, '=', (size_t)(end - p))) == NULL)
-			break;
-		for (k = eq; k > p && k[-1] != ' '; k--)
+		if (*p == ' ') {
+			p++;
 			continue;
-		if (*k == '[') {
-			if ((rb = memchr(k, ']', (size_t)(end - k))) == NULL)
+		}
+		/* A token: up to its '=' (a key) or its end (a flag). */
+		t = p;
+		p = iptables_stop(p, end, 1);
+		if (p == end)
+			break;
+		if (*p == ' ')
+			continue;
+		if (*t == '[') {
+			if ((rb = memchr(t, ']', (size_t)(end - t))) == NULL)
 				break;
 			p = rb + 1;
 			continue;
 		}
-		v = eq + 1;
-		if ((sp = memchr(v, ' ', (size_t)(end - v))) == NULL)
-			sp = end;
-		iptables_key(kv, k, (size_t)(eq - k),
-		    (struct span){ v, (size_t)(sp - v) });
-		p = sp;
+		v = ++p;
+		p = iptables_stop(p, end, 0);
+		iptables_key(kv, t, (size_t)(v - 1 - t),
+		    (struct span){ v, (size_t)(p - v) });
+		if (kv->seen == KV_ALL)
+			break;
 	}
 }
 

@@ -190,8 +190,8 @@ squid_set_url(struct span url, struct span method, struct record *rec,
 {
 	struct span	 hp, port;
 
-	if (!span_eq(method, "CONNECT") || url.len == 0 || url.p[0] == '/' ||
-	    squid_is_dash(url)) {
+	if (!(method.len == 7 && memcmp(method.p, "CONNECT", 7) == 0) ||
+	    url.len == 0 || url.p[0] == '/' || squid_is_dash(url)) {
 		httplog_set_url(url, method, rec, host);
 		return;
 	}
@@ -627,9 +627,12 @@ squid_parse(void *state, const char *line, size_t len, struct record *rec)
 		p++;
 	if (p == end)
 		r = 0;		/* a blank line */
-	else if (squid_looks_native(line, end))
-		r = squid_body(st, line, end, rec, false);
-	else if (squid_looks_clf(line, end))
+	else if (squid_looks_native(line, end)) {
+		/* What squid_body() would find again: a native line. */
+		struct squid_cur	c = { line, end };
+
+		r = squid_native(st, &c, rec);
+	} else if (squid_looks_clf(line, end))
 		r = squid_body(st, line, end, rec, false);
 	else if (syslog_parse(&st->sctx, line, len, &hdr) == 0) {
 		syslog_to_record(&hdr, rec);

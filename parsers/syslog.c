@@ -194,17 +194,12 @@ iso8601_parse(const char *p, size_t len, const struct tz *tz, int64_t *ts_us,
 	return i;
 }
 
-/* The year of a year-less month/day read at ref_us in zone tz. */
-int
-syslog_infer_year(int64_t ref_us, const struct tz *tz, int month, int day)
+/* The year of a year-less month/day read on local day number days. */
+static int
+syslog_year_at(int64_t days, int month, int day)
 {
-	int64_t	ref_s, days;
 	int	y, m, d, n;
 
-	if (ref_us == 0)
-		ref_us = syslog_now();
-	ref_s = syslog_floordiv(ref_us, 1000000);
-	days = syslog_floordiv(ref_s + tz_offset_at(tz, ref_s), 86400);
 	tz_civil_from_days(days, &y, &m, &d);
 	if (tz_days_from_civil(y, month, day) - days > SYSLOG_ROLLOVER_DAYS)
 		y--;
@@ -212,6 +207,62 @@ syslog_infer_year(int64_t ref_us, const struct tz *tz, int month, int day)
 	for (n = 0; month == 2 && day == 29 && !syslog_leap(y) && n < 8; n++)
 		y--;
 	return y;
+}
+
+/* The local day number of ref_us (0 = the clock) in zone tz. */
+static int64_t
+syslog_ref_day(int64_t ref_us, const struct tz *tz)
+{
+	int64_t	ref_s;
+
+	if (ref_us == 0)
+		ref_us = syslog_now();
+	ref_s = syslog_floordiv(ref_us, 1000000);
+	return syslog_floordiv(ref_s + tz_offset_at(tz, ref_s), 86400);
+}
+
+/* The year of a year-less month/day read at ref_us in zone tz. */
+int
+syslog_infer_year(int64_t ref_us, const struct tz *tz, int month, int day)
+{
+	return syslog_year_at(syslog_ref_day(ref_us, tz), month, day);
+}
+
+/*
+ * The last year-less date resolved on this thread: consecutive lines
+ * almost always share their date.  What it holds is a pure function of
+ * its key (the reference's local day number, month, day), so it changes
+ * no result and carries nothing from one context or line to the next but
+ * time saved; being per thread, it needs no lock.  Zero (month 0) is
+ * never a key.
+ */
+static _Thread_local struct {
+	int64_t	ref_day;
+	int	month;
+	int	day;
+	int	year;
+	int64_t	civil;		/* days since the epoch of the date */
+} syslog_dcache;
+
+/* The year and the day number of a year-less month/day read under ctx. */
+static void
+syslog_date(const struct syslog_ctx *ctx, int month, int day, int *year,
+    int64_t *civil)
+{
+	int64_t	ref_day;
+
+	ref_day = syslog_ref_day(ctx->ref_us, ctx->tz);
+	if (syslog_dcache.month != month || syslog_dcache.day != day ||
+	    syslog_dcache.ref_day != ref_day) {
+		syslog_dcache.year = syslog_year_at(ref_day, month, day);
+		syslog_dcache.civil = tz_days_from_civil(syslog_dcache.year,
+		    month, day);
+		syslog_dcache.ref_day = ref_day;
+		syslog_dcache.month = month;
+		syslog_dcache.day = day;
+	}
+	*year = syslog_dcache.year;
+	*civil = syslog_dcache.civil;
 }
 
 /*
@@ -289,7 +340,7 @@ syslog_parse_3164(const struct syslog_ctx *ctx, const char *p,
 {
 	size_t		 len = (size_t)(end - p), i;
 	int		 month, day, hour, min, sec, year;
-	int64_t		 secs, frac;
+	int64_t		 secs, frac, civil;
 	int32_t		 off;
 
 	if (len < 14 || (month = syslog_month(p)) == 0 || p[3] != ' ')
@@ -317,8 +368,15 @@ syslog_parse_3164(const struct syslog_ctx *ctx, const char *p,
 	if (i < len && p[i] != ' ')
 		return -1;
 
-	year = syslog_infer_year(ctx->ref_us, ctx->tz, month, day);
-	secs = tz_to_utc(ctx->tz, year, month, day, hour, min, sec, &off);
+	syslog_date(ctx, month, day, &year, &civil);
+	if (ctx->tz == NULL) {
+		/* UTC: the day number is known, mktime() is not needed. */
+		off = 0;
+		secs = civil * 86400 + (int64_t)hour * 3600 +
+		    (int64_t)min * 60 + sec;
+	} else
+		secs = tz_to_utc(ctx->tz, year, month, day, hour, min, sec,
+		    &off);
 	hdr->ts_us = secs * 1000000 + frac;
 	hdr->tz_off = off;
 	hdr->no_year = true;

@@ -1,10 +1,14 @@
 /*
  * test_netaddr.c: addresses, CIDRs and network.direction.
  */
+#include <sys/socket.h>
+#include <arpa/inet.h>
+
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -59,6 +63,129 @@ test_parse(void **state)
 	assert_int_equal(netaddr_parse(&na, "%", 1), -1);
 	assert_int_equal(netaddr_parse(&na,
 	    "1111:2222:3333:4444:5555:6666:7777:8888:9999", 44), -1);
+}
+
+/*
+ * The reading netaddr_parse() must keep: the span copied with a NUL, cut
+ * at a zone '%', then inet_pton() of the family a ':' chooses, and an
+ * IPv4-mapped IPv6 address taken as IPv4.  Returns 0 or -1 like it.
+ */
+static int
+ref_parse(struct netaddr *na, const char *p, size_t len)
+{
+	char	buf[INET6_ADDRSTRLEN + 1];
+	size_t	i;
+
+	memset(na, 0, sizeof *na);
+	if (len == 0 || len >= sizeof buf)
+		return -1;
+	for (i = 0; i < len && p[i] != '%'; i++)
+		;
+	if ((len = i) == 0)
+		return -1;
+	memcpy(buf, p, len);
+	buf[len] = '\0';
+	if (memchr(buf, ':', len) != NULL) {
+		if (inet_pton(AF_INET6, buf, na->a) != 1)
+			return -1;
+		if (memcmp(na->a, "\0\0\0\0\0\0\0\0\0\0\xff\xff", 12) == 0) {
+			memmove(na->a, na->a + 12, 4);
+			memset(na->a + 4, 0, 12);
+			na->family = 4;
+		} else
+			na->family = 6;
+		return 0;
+	}
+	if (inet_pton(AF_INET, buf, na->a) != 1)
+		return -1;
+	na->family = 4;
+	return 0;
+}
+
+/* netaddr_parse() and ref_parse() agree on p/len, result and bytes. */
+static void
+same(const char *p, size_t len)
+{
+	struct netaddr	a, b;
+	int		ra, rb;
+
+	ra = netaddr_parse(&a, p, len);
+	rb = ref_parse(&b, p, len);
+	if (ra != rb || memcmp(&a, &b, sizeof a) != 0) {
+		char	esc[256];
+		size_t	i, n = 0;
+
+		for (i = 0; i < len && n + 5 < sizeof esc; i++)
+			n += (size_t)snprintf(esc + n, sizeof esc - n,
+			    (unsigned char)p[i] >= 0x20 &&
+			    (unsigned char)p[i] < 0x7f ? "%c" : "\\x%02x",
+			    (unsigned char)p[i]);
+		fail_msg("\"%s\" (%zu bytes): %d family %d, inet_pton %d "
+		    "family %d", esc, len, ra, a.family, rb, b.family);
+	}
+}
+
+/* The dotted-quad fast path accepts and rejects exactly as inet_pton(). */
+static void
+test_parse_like_inet_pton(void **state)
+{
+	static const char	*edge[] = {
+		"0.0.0.0", "255.255.255.255", "256.1.1.1", "1.256.1.1",
+		"1.1.1.256", "01.1.1.1", "1.01.1.1", "1.1.1.01", "00.1.1.1",
+		"1.1.1.00", "0.1.1.0", "10.0.0.1", "100.100.100.100",
+		"1000.1.1.1", "1.2.3", "1.2.3.4.5", "1.2.3.4.", ".1.2.3.4",
+		"1..2.3", "1.2..3.4", "1.2.3.", "....", "1", "12345",
+		"4294967295", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4%eth0",
+		"1.2.3.4%", "%1.2.3.4", "1.2.3.4:80", "1.2.3.0x4", "1.2.3.a",
+		"::ffff:1.2.3.4", "::1.2.3.4", "::ffff:01.2.3.4",
+		"1.2.3.4::", "::", "::1", "fe80::1%eth0", "2001:db8::1",
+		"1.2.3.255255", "999.999.999.999", "25.5.255.255",
+		"255.255.255.2555", "1.2.3.-4", "+1.2.3.4", "1.2.3.4\n",
+		"000000000000000000000000000000000000000000001.2.3.4",
+		"1.2.3.4.................................................",
+	};
+	char	s[64];
+	size_t	i, j, len;
+	unsigned int	seed = 12345;
+	static const char	alpha[] = "0123456789.....:%af ";
+	static const char	digits[] = "0123456789.";
+
+	(void)state;
+	for (i = 0; i < sizeof edge / sizeof edge[0]; i++) {
+		same(edge[i], strlen(edge[i]));
+		/* Every prefix: a span is cut anywhere. */
+		for (len = 0; len < strlen(edge[i]); len++)
+			same(edge[i], len);
+	}
+	/* NUL inside the span, which inet_pton() stops at. */
+	same("1.2.3.4\0", 8);
+	same("1.2.3.4\0:1", 10);
+	same("1.2\0.3.4", 8);
+	/* Random strings of digits and dots, then of a wider alphabet. */
+	for (i = 0; i < 400000; i++) {
+		const char	*set = i % 2 ? alpha : digits;
+		size_t		 n = i % 2 ? sizeof alpha - 1 : sizeof digits - 1;
+
+		seed = seed * 1103515245 + 12345;
+		len = (seed >> 16) % 20;
+		for (j = 0; j < len; j++) {
+			seed = seed * 1103515245 + 12345;
+			s[j] = set[(seed >> 16) % n];
+		}
+		same(s, len);
+	}
+	/* Random addresses, in range and out, with and without zeros. */
+	for (i = 0; i < 200000; i++) {
+		unsigned int	o[4];
+
+		for (j = 0; j < 4; j++) {
+			seed = seed * 1103515245 + 12345;
+			o[j] = (seed >> 16) % (j == i % 4 ? 1100 : 256);
+		}
+		len = (size_t)snprintf(s, sizeof s, i % 7 == 0 ?
+		    "%u.%u.%u.%03u" : "%u.%u.%u.%u", o[0], o[1], o[2], o[3]);
+		same(s, len);
+	}
 }
 
 static void
@@ -140,6 +267,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_like_inet_pton),
 		cmocka_unit_test(test_cidr),
 		cmocka_unit_test(test_direction),
 	};
