@@ -5,9 +5,11 @@
  * it lose nothing: every byte read goes to the evidence archive and every
  * line to detection and the outputs; once a second a checkpoint cuts
  * (positions, output sizes), waits for the archive worker to make every
- * byte before the cut durable, syncs the outputs, and only then saves the
- * cut.  On start, outputs written past the cut are rolled back and reading
- * resumes at it, so a line is archived and evaluated exactly once.
+ * byte before the cut durable, commits the incident store, and hands the
+ * cut to the checkpoint writer's thread, which syncs the outputs and only
+ * then saves the cut; the loop reads on meanwhile.  On start, outputs
+ * written past the cut are rolled back and reading resumes at it, so a
+ * line is archived and evaluated exactly once.
  */
 #include "config.h"
 
@@ -49,6 +51,7 @@ static void	keibid_signal(evutil_socket_t, short, void *);
 static void	keibid_wake(void *);
 static void	keibid_watch_ready(void *);
 static void	keibid_checkpoint(struct keibid *);
+static void	keibid_checkpoint_saved(void *, bool);
 
 /*
  * Tell systemd (Type=notify) about the daemon's state: READY=1, RELOADING=1,
@@ -265,6 +268,8 @@ keibid_pipeline_close(struct keibid *kd)
 
 	evidence_close(kd->ev, false);
 	kd->ev = NULL;
+	/* The writer fsyncs the outputs closed below. */
+	offsets_writer_wait(kd->ckw, -1);
 	if (kd->ck != NULL) {
 		offsets_free(kd->ck);
 		free(kd->ck);
@@ -367,6 +372,7 @@ keibid_new(struct config *conf, struct ruleset *rules, bool once,
 	kd->started = (int64_t)time(NULL);
 	if ((kd->base = event_base_new()) == NULL)
 		fatalx("event_base_new");
+	kd->ckw = offsets_writer_new(kd->base, keibid_checkpoint_saved, kd);
 	if (!once && keibid_sockets_open(kd, cause) != 0)
 		goto fail;
 	/* Sources follow their files with inotify (polling without it). */
@@ -411,18 +417,37 @@ keibid_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The writer's sync of one output (on the writer's thread). */
+static int
+keibid_output_sync(void *arg)
+{
+	return output_sync(arg);
+}
+
+/* The writer finished a cut: if it could not be saved, cut again. */
+static void
+keibid_checkpoint_saved(void *arg, bool ok)
+{
+	struct keibid	*kd = arg;
+
+	if (!ok)
+		kd->dirty = true;
+}
+
 /*
- * The archive made every byte before the cut durable: sync the outputs,
- * then save the cut with the archive's segment sizes.  Never the other
- * way round.
+ * The archive made every byte before the cut durable: commit the incident
+ * store, then hand the cut to the writer, which fsyncs the outputs and
+ * only then saves the cut with the archive's segment sizes (never the
+ * other way round), while the loop reads on.
  */
 static void
 keibid_checkpoint_done(void *arg, const struct evidence_sync *y)
 {
-	struct keibid	*kd = arg;
-	struct offsets	*ck = kd->ck;
-	size_t		 i;
-	int		 ok = 1;
+	struct keibid		*kd = arg;
+	struct offsets		*ck = kd->ck;
+	struct offsets_sync	*syncs;
+	size_t			 i;
+	int			 ok = 1;
 
 	kd->ck = NULL;
 	if (ck == NULL)
@@ -434,18 +459,44 @@ keibid_checkpoint_done(void *arg, const struct evidence_sync *y)
 		evidence_seg_copy(&ck->src[i].ev.seg, &y->st[i].seg);
 	}
 	ck->entries = y->entries;
-	for (i = 0; ok && i < kd->nout; i++)
-		if (output_sync(kd->out[i]) != 0)
-			ok = 0;
 	/* The alerts of the lines before the cut are in the store. */
-	if (ok && csirt_sync(kd->csirt) != 0)
+	if (ok && csirt_sync(kd->csirt) != 0) {
+		log_warnx("the incident store could not commit; positions "
+		    "not saved");
 		ok = 0;
+	}
+	if (ok) {
+		if ((syncs = calloc(kd->nout + 1, sizeof *syncs)) == NULL)
+			fatal("calloc");
+		for (i = 0; i < kd->nout; i++) {
+			syncs[i].fn = keibid_output_sync;
+			syncs[i].arg = kd->out[i];
+		}
+		if (offsets_writer_save(kd->ckw, kd->conf->state_dir, ck,
+		    syncs, kd->nout) == 0)
+			ck = NULL;	/* the writer's now */
+		else
+			ok = 0;
+		free(syncs);
+	}
 	if (!ok)
-		log_warnx("an output could not be synced; positions not saved");
-	if (!ok || offsets_save(kd->conf->state_dir, ck) != 0)
 		kd->dirty = true;
-	offsets_free(ck);
-	free(ck);
+	if (ck != NULL) {
+		offsets_free(ck);
+		free(ck);
+	}
+}
+
+/*
+ * Wait (blocking) for the cut in flight: the archive's sync, then the
+ * writer's; 0, or -1 if either did not finish in KEIBID_STOP_MS each.
+ */
+static int
+keibid_checkpoint_wait(struct keibid *kd)
+{
+	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0)
+		return -1;
+	return offsets_writer_wait(kd->ckw, KEIBID_STOP_MS);
 }
 
 /* Cut: note positions and output sizes, then ask the archive to sync. */
@@ -457,7 +508,8 @@ keibid_checkpoint(struct keibid *kd)
 	struct offsets_out	*m;
 	size_t			 i;
 
-	if (kd->ev == NULL || evidence_syncing(kd->ev))
+	if (kd->ev == NULL || evidence_syncing(kd->ev) ||
+	    offsets_writer_busy(kd->ckw))
 		return;
 	if ((ck = calloc(1, sizeof *ck)) == NULL)
 		fatal("calloc");
@@ -627,11 +679,11 @@ keibid_same_pipeline(const struct config *a, const struct config *b)
 static int
 keibid_drain(struct keibid *kd, const char *reason)
 {
-	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0)
+	if (keibid_checkpoint_wait(kd) != 0)
 		return -1;
 	evidence_seal_all(kd->ev, reason);
 	keibid_checkpoint(kd);
-	if (evidence_wait(kd->ev, KEIBID_STOP_MS) != 0 || kd->dirty)
+	if (keibid_checkpoint_wait(kd) != 0 || kd->dirty)
 		return -1;
 	return 0;
 }
@@ -833,7 +885,7 @@ keibid_run(struct keibid *kd)
 	evtimer_del(kd->ev_tick);
 	csirt_stop(kd->csirt, KEIBID_DELIVER_MS);
 	/* Whatever was read is handled: seal, make it durable and save. */
-	if (evidence_wait(kd->ev, KEIBID_STOP_MS) == 0) {
+	if (keibid_checkpoint_wait(kd) == 0) {
 		evidence_seal_all(kd->ev, kd->once ? "once" : "shutdown");
 		keibid_checkpoint(kd);
 	}
@@ -842,6 +894,11 @@ keibid_run(struct keibid *kd)
 		    "stay at the last checkpoint");
 		evidence_close(kd->ev, true);
 		kd->ev = NULL;
+		kd->exit_code = 1;
+	}
+	if (offsets_writer_wait(kd->ckw, KEIBID_STOP_MS) != 0) {
+		log_warnx("positions could not be saved in time; they stay at "
+		    "the last checkpoint");
 		kd->exit_code = 1;
 	}
 	return kd->exit_code;
@@ -893,6 +950,8 @@ keibid_free(struct keibid *kd)
 	if (kd->ev_lag != NULL)
 		event_free(kd->ev_lag);
 	evidence_close(kd->ev, false);
+	/* Before the outputs it syncs close, and before the base goes. */
+	offsets_writer_free(kd->ckw);
 	if (kd->ck != NULL) {
 		offsets_free(kd->ck);
 		free(kd->ck);

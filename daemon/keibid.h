@@ -21,6 +21,7 @@ struct event_base;
 struct event;
 struct evidence;
 struct offsets;
+struct offsets_writer;
 struct control;
 struct csirt;
 struct metrics;
@@ -45,6 +46,7 @@ struct keibid {
 	struct evidence		*ev;		/* the evidence archive */
 	struct csirt		*csirt;		/* incidents, store, delivery */
 	struct offsets		*ck;		/* cut waiting for its sync */
+	struct offsets_writer	*ckw;		/* fsyncs, positions.json */
 	int64_t			 ckpt_ms;	/* last cut, monotonic */
 
 	uint64_t		 alerts;

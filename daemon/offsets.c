@@ -11,18 +11,23 @@
  * with the unix time they left ("removed_at"), for OFFSETS_REMOVED_DAYS,
  * so that adding one back resumes it.  This module only reads and writes
  * the file: it is written after the archive is synced and the outputs are
- * durable, so a position never runs ahead of them.
+ * durable, so a position never runs ahead of them.  The writer at the end
+ * does that last step on its own thread (fsyncs, then the file), so the
+ * loop never waits on the disk for a checkpoint.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <event2/event.h>
 #include <jansson.h>
 
 #include "log.h"
@@ -486,4 +491,232 @@ offsets_free(struct offsets *o)
 		free(o->out[i].name);
 	free(o->out);
 	memset(o, 0, sizeof *o);
+}
+
+/* --- the checkpoint writer ------------------------------------------- */
+
+struct offsets_writer {
+	struct event_base	*base;
+	offsets_done_cb		 cb;
+	void			*arg;
+	pthread_t		 thread;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 pipe[2];	/* thread -> loop: finished */
+	struct event		*ev;
+	bool			 started;
+	bool			 busy;		/* loop: a cut not reported yet */
+
+	/* Under mu. */
+	bool			 stop;
+	bool			 queued;	/* the thread's to take */
+	bool			 finished;	/* written (or not): report */
+	bool			 ok;
+
+	/* The cut: the thread's from queued until finished. */
+	struct offsets		*o;
+	char			*dir;
+	struct offsets_sync	*syncs;
+	size_t			 nsyncs;
+};
+
+/* Run the syncs in order, then save; true if the cut is saved. */
+static bool
+offsets_writer_run(struct offsets_writer *w)
+{
+	size_t	i;
+
+	for (i = 0; i < w->nsyncs; i++) {
+		if (w->syncs[i].fn(w->syncs[i].arg) != 0) {
+			log_warnx("an output or the incident store could not "
+			    "be synced; positions not saved");
+			return false;
+		}
+	}
+	return offsets_save(w->dir, w->o) == 0;
+}
+
+static void *
+offsets_writer_main(void *arg)
+{
+	struct offsets_writer	*w = arg;
+	bool			 ok;
+	char			 c = 'w';
+
+	pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (!w->queued && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (!w->queued)
+			break;
+		w->queued = false;
+		pthread_mutex_unlock(&w->mu);
+		ok = offsets_writer_run(w);
+		pthread_mutex_lock(&w->mu);
+		w->ok = ok;
+		w->finished = true;
+		/* A full pipe means the loop is already due to look. */
+		if (write(w->pipe[1], &c, 1) == -1 && errno != EAGAIN)
+			log_warn("checkpoint writer: wake");
+	}
+	pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Loop side: if the cut in flight is finished, free it and report. */
+static void
+offsets_writer_report(struct offsets_writer *w)
+{
+	bool	done, ok;
+
+	pthread_mutex_lock(&w->mu);
+	done = w->finished;
+	ok = w->ok;
+	w->finished = false;
+	pthread_mutex_unlock(&w->mu);
+	if (!done)
+		return;
+	offsets_free(w->o);
+	free(w->o);
+	w->o = NULL;
+	free(w->dir);
+	w->dir = NULL;
+	free(w->syncs);
+	w->syncs = NULL;
+	w->nsyncs = 0;
+	w->busy = false;
+	if (w->cb != NULL)
+		w->cb(w->arg, ok);
+}
+
+static void
+offsets_writer_wake(evutil_socket_t fd, short events, void *arg)
+{
+	struct offsets_writer	*w = arg;
+	char			 buf[64];
+
+	while (read(fd, buf, sizeof buf) > 0)
+		continue;
+	offsets_writer_report(w);
+}
+
+struct offsets_writer *
+offsets_writer_new(struct event_base *base, offsets_done_cb cb, void *arg)
+{
+	struct offsets_writer	*w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		fatal("calloc");
+	w->base = base;
+	w->cb = cb;
+	w->arg = arg;
+	w->pipe[0] = w->pipe[1] = -1;
+	if (base == NULL)
+		return w;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pipe2(w->pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+		fatal("pipe2");
+	w->ev = event_new(base, w->pipe[0], EV_READ | EV_PERSIST,
+	    offsets_writer_wake, w);
+	if (w->ev == NULL)
+		fatalx("event_new");
+	event_add(w->ev, NULL);
+	if (pthread_create(&w->thread, NULL, offsets_writer_main, w) != 0)
+		fatal("pthread_create");
+	w->started = true;
+	return w;
+}
+
+int
+offsets_writer_save(struct offsets_writer *w, const char *state_dir,
+    struct offsets *o, const struct offsets_sync *syncs, size_t n)
+{
+	bool	ok;
+
+	if (w->busy)
+		return -1;
+	w->busy = true;
+	w->o = o;
+	if ((w->dir = strdup(state_dir)) == NULL)
+		fatal("strdup");
+	if ((w->syncs = calloc(n + 1, sizeof *w->syncs)) == NULL)
+		fatal("calloc");
+	if (n > 0)
+		memcpy(w->syncs, syncs, n * sizeof *syncs);
+	w->nsyncs = n;
+	if (!w->started) {
+		/* No loop to report to (tools): write it now. */
+		ok = offsets_writer_run(w);
+		w->ok = ok;
+		w->finished = true;
+		offsets_writer_report(w);
+		return 0;
+	}
+	pthread_mutex_lock(&w->mu);
+	w->queued = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+bool
+offsets_writer_busy(const struct offsets_writer *w)
+{
+	return w != NULL && w->busy;
+}
+
+int
+offsets_writer_wait(struct offsets_writer *w, int ms)
+{
+	struct pollfd	pfd;
+	struct timespec	t0, t1;
+	char		buf[64];
+	int		left = ms;
+
+	if (w == NULL)
+		return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (w->busy) {
+		pfd.fd = w->pipe[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms < 0 ? -1 : left) > 0) {
+			while (read(w->pipe[0], buf, sizeof buf) > 0)
+				continue;
+		}
+		offsets_writer_report(w);
+		if (ms < 0 || !w->busy)
+			continue;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		left = ms - (int)((t1.tv_sec - t0.tv_sec) * 1000 +
+		    (t1.tv_nsec - t0.tv_nsec) / 1000000);
+		if (left <= 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+offsets_writer_free(struct offsets_writer *w)
+{
+	if (w == NULL)
+		return;
+	/* The syncs use descriptors their owners close after this. */
+	offsets_writer_wait(w, -1);
+	if (w->started) {
+		pthread_mutex_lock(&w->mu);
+		w->stop = true;
+		pthread_cond_signal(&w->cv);
+		pthread_mutex_unlock(&w->mu);
+		pthread_join(w->thread, NULL);
+		pthread_mutex_destroy(&w->mu);
+		pthread_cond_destroy(&w->cv);
+	}
+	if (w->ev != NULL)
+		event_free(w->ev);
+	if (w->pipe[0] != -1)
+		close(w->pipe[0]);
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	free(w);
 }

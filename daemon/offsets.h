@@ -15,6 +15,8 @@
 #ifndef KEIBI_OFFSETS_H
 #define KEIBI_OFFSETS_H
 
+#include <stdbool.h>
+
 #include "evidence.h"
 #include "output.h"
 #include "source.h"
@@ -63,6 +65,42 @@ const struct output_mark *offsets_output(const struct offsets *,
  * trusted once the archive moved on).  O(size of the file).
  */
 int	offsets_save(const char *state_dir, const struct offsets *o);
+/*
+ * The checkpoint writer: one thread that makes a cut durable off the loop.
+ * It runs the cut's syncs in order (fsync of the outputs, commit of what
+ * they depend on), and only if every one returned 0 saves the cut with
+ * offsets_save; then done(arg, ok) runs in the loop.  One cut at a time,
+ * so positions.json is never written twice at once nor out of order.  A
+ * sync must be safe to call from another thread while the loop writes
+ * (an fsync of a descriptor that stays open until offsets_writer_wait).
+ */
+struct offsets_writer;
+struct event_base;
+
+struct offsets_sync {
+	int	 (*fn)(void *);		/* 0, or -1: the cut is not saved */
+	void	*arg;
+};
+
+typedef void	(*offsets_done_cb)(void *arg, bool ok);
+
+/* A writer reporting to base's loop (NULL: offsets_writer_save blocks). */
+struct offsets_writer *offsets_writer_new(struct event_base *,
+	    offsets_done_cb, void *arg);
+/*
+ * Hand the cut o over (taken, freed by the writer) with n syncs to run
+ * before it is saved in state_dir (copied).  0, or -1 if a cut is still
+ * in flight (o is not taken).
+ */
+int	offsets_writer_save(struct offsets_writer *, const char *state_dir,
+	    struct offsets *o, const struct offsets_sync *, size_t n);
+/* True from offsets_writer_save until its done callback has run. */
+bool	offsets_writer_busy(const struct offsets_writer *);
+/* Wait (blocking) up to ms for the cut in flight and report it; 0 or -1. */
+int	offsets_writer_wait(struct offsets_writer *, int ms);
+/* Wait for the cut in flight (reported), stop the thread, free. */
+void	offsets_writer_free(struct offsets_writer *);
+
 /* Add an empty source entry (name copied) and return it. */
 struct offsets_src *offsets_add_source(struct offsets *, const char *name);
 /* Add an output entry (name copied) and return it. */

@@ -531,19 +531,28 @@ outbox_tick(struct outbox *ob, int64_t now)
 {
 	struct outbox_out	*oo;
 	size_t			 i;
-	unsigned int		 guard;
+	unsigned int		 guard, started;
 
 	if (ob == NULL)
 		return;
 	for (i = 0; i < ob->nouts; i++) {
 		oo = &ob->outs[i];
-		if (oo->paused_until > now)
-			continue;
-		/* Bounded work per tick, so the loop goes on reading. */
-		for (guard = 0; guard < 256 && oo->njobs < oo->max &&
-		    oo->paused_until <= now; guard++)
-			if (!outbox_start(oo, now))
+		/*
+		 * Bounded work per tick, so the loop goes on reading.  An
+		 * output that finishes its jobs in batches (one fsync for up
+		 * to max of them) is flushed after each batch of starts.
+		 */
+		for (guard = 0; guard < 256;) {
+			started = 0;
+			while (guard < 256 && oo->njobs < oo->max &&
+			    oo->paused_until <= now && outbox_start(oo, now)) {
+				guard++;
+				started++;
+			}
+			if (started == 0 || oo->out->ops->flush == NULL)
 				break;
+			oo->out->ops->flush(oo->out->state);
+		}
 	}
 }
 

@@ -55,6 +55,13 @@ struct output_ops {
 	 * revision waiting replaces older ones.
 	 */
 	int		 (*deliver)(void *, struct output_job *);
+	/*
+	 * Optional: finish the deliveries started since the last flush
+	 * together (one fsync for a batch, reported through each job's
+	 * done).  The outbox calls it after every batch of starts, so no
+	 * job waits in the output past the outbox's tick.
+	 */
+	void		 (*flush)(void *);
 	int		 (*attach)(void *, struct outbox *);
 	unsigned int	 max_inflight;
 	bool		 coalesce;

@@ -1,8 +1,11 @@
 /*
  * output_jsonl.c: the incident JSON Lines output (type jsonl).  Every
  * published revision of every incident is appended whole, one JSON
- * object per line, with one write() on an O_APPEND file and an fsync
- * before the outbox row goes; a reader keeps the last line per "id".
+ * object per line, with one write() on an O_APPEND file, and is reported
+ * delivered (so that its outbox row goes) only after an fsync: one fsync
+ * for each batch the outbox starts (up to OUTBOX_MAX_INFLIGHT revisions
+ * of different incidents), not one per revision; a reader keeps the last
+ * line per "id".
  * After a crash a revision may appear twice (same id and revision), never
  * not at all.
  *
@@ -24,9 +27,14 @@
 #include "log.h"
 #include "output.h"
 
+#define OUTPUT_INC_BATCH	16	/* revisions per fsync, at most */
+
 struct output_inc {
-	char	*path;
-	int	 fd;
+	char			*path;
+	int			 fd;
+	/* Written, waiting for the batch's fsync (output_inc_flush). */
+	struct output_job	*pending[OUTPUT_INC_BATCH];
+	size_t			 npending;
 };
 
 static void *
@@ -53,7 +61,35 @@ output_inc_open(const struct output_conf *oc, char **cause)
 	return o;
 }
 
-/* Append the record as one line and make it durable. */
+/*
+ * Make the lines of the pending jobs durable with one fsync, then report
+ * each job: delivered, or to be tried again (its line may then appear
+ * twice, never not at all).
+ */
+static void
+output_inc_flush(void *arg)
+{
+	struct output_inc	*o = arg;
+	struct output_job	*job;
+	const char		*why = NULL;
+	size_t			 i, n = o->npending;
+
+	if (n == 0)
+		return;
+	if (fsync(o->fd) != 0)
+		why = strerror(errno);
+	o->npending = 0;
+	for (i = 0; i < n; i++) {
+		job = o->pending[i];
+		o->pending[i] = NULL;
+		if (why != NULL)
+			job->done(job, OUTPUT_RETRY, 0, NULL, why);
+		else
+			job->done(job, OUTPUT_OK, 0, NULL, NULL);
+	}
+}
+
+/* Append the record as one line; delivered at the batch's fsync. */
 static int
 output_inc_deliver(void *arg, struct output_job *job)
 {
@@ -81,11 +117,10 @@ output_inc_deliver(void *arg, struct output_job *job)
 		off += (size_t)n;
 	}
 	free(line);
-	if (fsync(o->fd) != 0) {
-		job->done(job, OUTPUT_RETRY, 0, NULL, strerror(errno));
-		return 0;
-	}
-	job->done(job, OUTPUT_OK, 0, NULL, NULL);
+	/* Durable, and so delivered, at the batch's fsync. */
+	if (o->npending == OUTPUT_INC_BATCH)
+		output_inc_flush(o);
+	o->pending[o->npending++] = job;
 	return 0;
 }
 
@@ -108,6 +143,8 @@ output_inc_close(void *arg)
 
 	if (o == NULL)
 		return;
+	/* Jobs the outbox left unflushed are reported before the fd goes. */
+	output_inc_flush(o);
 	close(o->fd);
 	free(o->path);
 	free(o);
@@ -119,6 +156,7 @@ const struct output_ops output_incidents_ops = {
 	.sync = output_inc_sync,
 	.close = output_inc_close,
 	.deliver = output_inc_deliver,
-	.max_inflight = 1,
+	.flush = output_inc_flush,
+	.max_inflight = OUTPUT_INC_BATCH,
 	.coalesce = false,
 };
