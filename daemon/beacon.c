@@ -765,6 +765,8 @@ beacon_alert(struct ruleset *rs, struct rule *r, struct beacon_state *bs,
 		a = *rec;
 	else
 		beacon_describe(rs, p, &a, srcbuf, sizeof srcbuf);
+	a.count = p->count;
+	a.flags |= REC_COUNT;
 	record_set(&a, RF_EVENT_REASON, reason, strlen(reason));
 	detect_emit(rs, r, &a, cb, arg);
 }

@@ -1064,14 +1064,23 @@ inc_worm_parent(struct incident_mgr *m, struct inc *in, const char *host,
 			    1000000;
 	size_t		 n;
 
-	/* scan.c names it: "propagation: 10.1.2.3, itself spreading". */
-	if (reason.p != NULL && (at = memmem(reason.p, reason.len,
+	/*
+	 * scan.c names the host that reached this one as data (REC_VIA);
+	 * an alert without it may say so in its reason: "propagation:
+	 * 10.1.2.3, itself spreading".
+	 */
+	ip[0] = '\0';
+	if (rec->flags & REC_VIA)
+		netaddr_format(&rec->via, ip, sizeof ip);
+	else if (reason.p != NULL && (at = memmem(reason.p, reason.len,
 	    "propagation: ", 13)) != NULL) {
 		at += 13;
 		for (n = 0; n + 1 < sizeof ip && at + n < reason.p +
 		    reason.len && at[n] != ',' && at[n] != ' '; n++)
 			ip[n] = at[n];
 		ip[n] = '\0';
+	}
+	if (ip[0] != '\0') {
 		if (asprintf(&kt, "worm_spread|host|%s", ip) == -1)
 			fatal("asprintf");
 		key = inc_sha(kt);
@@ -1158,11 +1167,13 @@ inc_mass(struct incident_mgr *m, const char *category, int64_t ts_us,
 /*
  * How many events stand behind one alert of r: a plain match is one
  * line; a count or distinct correlation fires on threshold events; a
- * sequence on one event per step.  Detectors state their count in the
- * reason they give ("37 connections", "120 deliveries", "12 distinct
+ * sequence on one event per step.  Detectors state their count as data
+ * in the alert record (REC_COUNT, rec->count).  An alert without it (a
+ * detector that does not say) is read from the reason text the older
+ * detectors gave ("37 connections", "120 deliveries", "12 distinct
  * ports", "40 new destinations", "9 of 14 first contacts"): the number
- * before the first of those words is taken, and 1 when none is there.
- * Bounded by the reason's length; never below 1.
+ * before the first of those words, and 1 when none is there.  Bounded by
+ * the reason's length; never below 1.
  */
 static int64_t
 inc_alert_events(const struct rule *r, const struct record *rec)
@@ -1184,6 +1195,12 @@ inc_alert_events(const struct rule *r, const struct record *rec)
 		break;
 	default:
 		return 1;
+	}
+	if (rec->flags & REC_COUNT) {
+		if (rec->count == 0)
+			return 1;
+		return rec->count > INT64_MAX ? INT64_MAX :
+		    (int64_t)rec->count;
 	}
 	sp = inc_get(rec, RF_EVENT_REASON);
 	if (sp.p == NULL)

@@ -102,6 +102,8 @@ enum rf_type {
 #define REC_TRUNCATED	0x01	/* the line was cut at the line-length cap */
 #define REC_PARTIAL	0x02	/* a last line emitted without its newline */
 #define REC_NO_YEAR	0x04	/* year of @timestamp was inferred */
+#define REC_COUNT	0x08	/* rec->count is set (an alert's events) */
+#define REC_VIA		0x10	/* rec->via is set (who reached source.ip) */
 
 struct record {
 	struct span	 f[RF_MAX];
@@ -118,6 +120,17 @@ struct record {
 	unsigned int	 flags;
 	const char	*source;	/* configured source name, or NULL */
 	struct span	 line;		/* the whole raw line */
+
+	/*
+	 * What a detector states about its alert as data, beside the reason
+	 * text written for people: how many events stand behind it
+	 * (REC_COUNT: connections, deliveries, distinct targets, failed
+	 * first contacts) and, for a spreading host, the internal host that
+	 * reached it before it began (REC_VIA).  Read only when the flag is
+	 * set; record_reset() clears the flags.  Not rendered as fields.
+	 */
+	uint64_t	 count;
+	struct netaddr	 via;
 };
 
 /* Clear a record for the next line (does not allocate). */

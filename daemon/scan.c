@@ -351,11 +351,15 @@ scan_victim_put(struct scan_state *ss, uint64_t seed, struct scan_host *h,
 	vi->ts = t;
 }
 
-/* Alert for host h with reason what; applies realert and propagation. */
+/*
+ * Alert for host h with reason what, standing for count events; applies
+ * realert and propagation.  The count and the host that reached h go into
+ * the alert record as data (REC_COUNT, REC_VIA), the same in the text.
+ */
 static void
 scan_alert(struct ruleset *rs, struct rule *r, struct scan_state *ss,
     struct scan_host *h, const struct record *rec, const char *what,
-    rule_match_cb cb, void *arg)
+    uint64_t count, rule_match_cb cb, void *arg)
 {
 	struct scan_victim	*vi;
 	struct record		 a;
@@ -373,10 +377,14 @@ scan_alert(struct ruleset *rs, struct rule *r, struct scan_state *ss,
 		if (t - h->vict_ts[i] <= ss->conf.link_us)
 			scan_victim_put(ss, rs->seed, h, &h->vict[i],
 			    h->vict_ts[i]);
+	a = *rec;
+	a.flags &= ~(unsigned int)REC_VIA;
 	vi = ktab_find(&ss->victims, scan_addr_key(rs->seed ^ 0x5a, &h->src));
 	if (vi != NULL && vi->ts <= t + DETECT_TOLERANCE_US &&
 	    t - vi->ts <= ss->conf.link_us &&
 	    memcmp(&vi->by, &h->src, sizeof vi->by) != 0) {
+		a.via = vi->by;
+		a.flags |= REC_VIA;
 		netaddr_format(&vi->by, by, sizeof by);
 		record_format_time(vi->ts, rec->tz_off, 0, when, sizeof when);
 		snprintf(link, sizeof link, "; propagation: %s, itself "
@@ -385,7 +393,8 @@ scan_alert(struct ruleset *rs, struct rule *r, struct scan_state *ss,
 	snprintf(reason, sizeof reason, "%s %s%s",
 	    ss->conf.scope == SCOPE_INTERNAL ? "internal spread:" :
 	    "outbound scan:", what, link);
-	a = *rec;
+	a.count = count;
+	a.flags |= REC_COUNT;
 	record_set(&a, RF_EVENT_REASON, reason, strlen(reason));
 	detect_emit(rs, r, &a, cb, arg);
 }
@@ -480,8 +489,9 @@ scan_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 			netaddr_format(&rec->dst, dst, sizeof dst);
 			snprintf(what, sizeof what, "%u distinct ports of %s "
 			    "within the window", ct->nports, dst);
+			k = ct->nports;
 			ct->nports = 0;
-			scan_alert(rs, r, ss, h, rec, what, cb, arg);
+			scan_alert(rs, r, ss, h, rec, what, k, cb, arg);
 		}
 	}
 	if (!first)
@@ -505,7 +515,8 @@ scan_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 			    "within %llds", (unsigned long long)c->hosts,
 			    (long long)((hi - lo) / 1000000));
 			h->nfan = 0;
-			scan_alert(rs, r, ss, h, rec, what, cb, arg);
+			scan_alert(rs, r, ss, h, rec, what, c->hosts, cb,
+			    arg);
 		}
 	}
 
@@ -525,9 +536,10 @@ scan_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		snprintf(what, sizeof what, "threshold random walk: %u of %u "
 		    "first contacts failed (likelihood ratio %.0f)", h->fails,
 		    h->firsts, exp(h->llr));
+		k = h->firsts;
 		h->llr = 0;
 		h->firsts = h->fails = 0;
-		scan_alert(rs, r, ss, h, rec, what, cb, arg);
+		scan_alert(rs, r, ss, h, rec, what, k, cb, arg);
 	}
 }
 

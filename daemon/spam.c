@@ -11,7 +11,8 @@
  * counts what it drops; a sender alerts at most once per realert.  It
  * reads only fields every mail parser sets (user.name, source.ip,
  * email.from.address, email.to.address, event.action), so it works on
- * Postfix, Exim, Sendmail, Exchange tracking and Cisco ESA logs alike.
+ * Postfix, Exim, Sendmail, Courier, Exchange tracking and Cisco ESA logs
+ * alike.
  */
 #include "config.h"
 
@@ -23,6 +24,7 @@
 #include "detect.h"
 #include "ktab.h"
 #include "log.h"
+#include "mailq.h"
 #include "spam.h"
 
 #define SPAM_SLICES	12
@@ -189,15 +191,23 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	struct spam_state	*ss;
 	struct spam_sender	*s, *o;
 	struct record		 a;
-	struct span		 who, to, dom;
+	struct span		 who, to, dom, v;
 	const char		*at;
 	uint64_t		 key;
-	uint32_t		 nr, nd, sent, bounced;
+	uint32_t		 nr, nd, n, sent, bounced, count;
 	int64_t			 t = rec->ts_us, slice, bw;
 	bool			 isnew, bounce;
 	char			 what[256], reason[512], win[32];
 
 	if (!rec->has_ts || !record_has(rec, RF_EMAIL_TO_ADDRESS))
+		return;
+	/*
+	 * A delivery by a local transport ("delivered-local", "bounced-local"
+	 * from Exim and Courier) stays on this host: not outbound mail.
+	 */
+	v = record_has(rec, RF_EVENT_ACTION) ? record_get(rec,
+	    RF_EVENT_ACTION) : SPAN_NULL;
+	if (v.len > 6 && memcmp(v.p + v.len - 6, "-local", 6) == 0)
 		return;
 	/*
 	 * The client address names a sender unless it is one of our mail
@@ -251,33 +261,44 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	slice = t / (bw > 0 ? bw : 1);
 	spam_advance(s, slice);
 	bounce = spam_bounced(rec);
-	if (slice > s->slice_last - SPAM_SLICES) {
-		s->sent[slice % SPAM_SLICES]++;
-		if (bounce)
-			s->bounced[slice % SPAM_SLICES]++;
+	/*
+	 * One line may name several recipients (Exchange tracking writes
+	 * "a@x;b@y"): each is a delivery and a recipient of its own.  The
+	 * line-length cap bounds the loop.
+	 */
+	v = record_get(rec, RF_EMAIL_TO_ADDRESS);
+	for (n = 0, nr = nd = 0; mailq_rcpt_next(&v, &to); n++) {
+		at = memrchr(to.p, '@', to.len);
+		dom = at != NULL ? (struct span){ at + 1, (size_t)(to.p +
+		    to.len - at - 1) } : to;
+		nr = dset_add((struct dset *)((char *)s->sets + s->rcpt_off),
+		    rule_hash(rs->seed, to.p, to.len), t, s->last_us -
+		    ss->conf.window_us, ss->conf.recipients, &r->dropped);
+		nd = dset_add((struct dset *)((char *)s->sets + s->dom_off),
+		    rule_hash(rs->seed, dom.p, dom.len), t, s->last_us -
+		    ss->conf.window_us, ss->conf.domains, &r->dropped);
 	}
-	to = record_get(rec, RF_EMAIL_TO_ADDRESS);
-	at = memrchr(to.p, '@', to.len);
-	dom = at != NULL ? (struct span){ at + 1, (size_t)(to.p + to.len -
-	    at - 1) } : to;
-	nr = dset_add((struct dset *)((char *)s->sets + s->rcpt_off),
-	    rule_hash(rs->seed, to.p, to.len), t, s->last_us -
-	    ss->conf.window_us, ss->conf.recipients, &r->dropped);
-	nd = dset_add((struct dset *)((char *)s->sets + s->dom_off),
-	    rule_hash(rs->seed, dom.p, dom.len), t, s->last_us -
-	    ss->conf.window_us, ss->conf.domains, &r->dropped);
+	if (slice > s->slice_last - SPAM_SLICES) {
+		s->sent[slice % SPAM_SLICES] += n;
+		if (bounce)
+			s->bounced[slice % SPAM_SLICES] += n;
+	}
 	sent = spam_sum(s->sent);
 	bounced = spam_sum(s->bounced);
-	if (nr >= ss->conf.recipients)
+	/* The events behind the alert: what crossed its limit. */
+	if (nr >= ss->conf.recipients) {
 		snprintf(what, sizeof what, "%u distinct recipients", nr);
-	else if (nd >= ss->conf.domains)
+		count = nr;
+	} else if (nd >= ss->conf.domains) {
 		snprintf(what, sizeof what, "%u distinct recipient domains",
 		    nd);
-	else if (bounced >= ss->conf.bounce_min && sent > 0 &&
-	    (double)bounced / sent >= ss->conf.bounce_ratio)
+		count = nd;
+	} else if (bounced >= ss->conf.bounce_min && sent > 0 &&
+	    (double)bounced / sent >= ss->conf.bounce_ratio) {
 		snprintf(what, sizeof what, "%u of %u deliveries bounced",
 		    bounced, sent);
-	else
+		count = sent;
+	} else
 		return;
 	if (s->alerted_us != 0 && t - s->alerted_us < ss->conf.realert_us) {
 		r->suppressed++;
@@ -289,6 +310,8 @@ spam_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	    "one sender (%u deliveries, %u bounced, %u recipients, %u "
 	    "domains)", what, win, sent, bounced, nr, nd);
 	a = *rec;
+	a.count = count;
+	a.flags |= REC_COUNT;
 	record_set(&a, RF_EVENT_REASON, reason, strlen(reason));
 	detect_emit(rs, r, &a, cb, arg);
 }

@@ -14,9 +14,32 @@
  *   error,relay=::ffff:192.0.2.7,msg="535 Authentication failed.",cmd:
  *   AUTH LOGIN ...                                        "auth-failure"
  *
+ * and the lines of a message's way through the queue, joined by Courier's
+ * queue id (email.local_id):
+ *
+ *   courierd: newmsg,id=ID: dns; helo (rdns [ip])         "received"
+ *   courieresmtp: id=ID,from=<s>,addr=<r>: 250 Ok ...     "reply"
+ *   courieresmtp: id=ID,from=<s>,addr=<r>,size=N,success: delivered:
+ *   mx.example.org [192.0.2.25]                           "reply"
+ *   courieresmtp: id=ID,from=<s>,addr=<r>,size=N,status: success
+ *                                  "delivered" (failure: "bounced",
+ *                                  deferred: "deferred")
+ *   courierlocal: id=ID,...,size=N,success: Message delivered.
+ *                                                         "delivered-local"
+ *   courierd: completed,id=ID                             "completed"
+ *
+ * Courier ends every remote delivery attempt with a "status:" line (after
+ * the server's reply lines), so that line is the delivery; a local
+ * delivery that succeeds logs only its "success:" line.  What courierlocal
+ * does is marked "-local" ("delivered-local", "bounced-local",
+ * "deferred-local"): it stays on the host and is no outbound mail.  The
+ * client of newmsg is kept in a bounded table (see mailq.h) so that each
+ * delivery names it; "completed" frees the entry.
+ *
  * The client is source.ip (an IPv4-mapped address as IPv4), the user
- * user.name.  Every field is a span into the line; parsing allocates
- * nothing, never reads past len and keeps no pointer into the line.
+ * user.name.  Every field is a span into the line or into the table;
+ * parsing allocates nothing, never reads past len and keeps no pointer
+ * into the line.
  */
 #include "config.h"
 
@@ -26,12 +49,14 @@
 #include <string.h>
 
 #include "httplog.h"
+#include "mailq.h"
 #include "parser.h"
 #include "sysloghdr.h"
 
 struct courier_state {
-	struct parser_stats	stats;
-	struct syslog_ctx	sctx;
+	struct parser_stats	 stats;
+	struct syslog_ctx	 sctx;
+	struct mailq		*q;
 };
 
 /* First occurrence of s in [p, end), or NULL. */
@@ -149,7 +174,179 @@ co_smtp_error(const char *p, const char *end, struct record *rec)
 	return 1;
 }
 
-/* Build the state; NULL on allocation failure. */
+/* True if [p, end) starts with s. */
+static bool
+co_starts(const char *p, const char *end, const char *s)
+{
+	size_t	len = strlen(s);
+
+	return (size_t)(end - p) >= len && memcmp(p, s, len) == 0;
+}
+
+/*
+ * courierd "newmsg,id=ID: dns; helo (rdns [ip])": a message entered the
+ * queue.  Keeps its client for the deliveries.  Returns 1 or -1.
+ */
+static int
+co_newmsg(struct courier_state *st, const char *p, const char *end,
+    struct record *rec)
+{
+	struct mailq_entry	*e;
+	struct span		 id, ip;
+	const char		*q, *open, *close;
+
+	if (!co_value(p, end, "id=", &id) || id.len == 0)
+		return -1;
+	record_set(rec, RF_EMAIL_LOCAL_ID, id.p, id.len);
+	record_set_lit(rec, RF_EVENT_ACTION, "received");
+	record_set_lit(rec, RF_EVENT_OUTCOME, "success");
+	if ((q = co_find(p, end, ": dns; ")) != NULL &&
+	    (open = memchr(q, '(', (size_t)(end - q))) != NULL &&
+	    (close = memchr(open, ')', (size_t)(end - open))) != NULL) {
+		/* "(rdns [ip])"; the rdns may be missing: "([ip])". */
+		if ((q = memchr(open, '[', (size_t)(close - open))) != NULL &&
+		    (ip.p = q + 1) < close &&
+		    (q = memchr(ip.p, ']', (size_t)(close - ip.p))) != NULL) {
+			ip.len = (size_t)(q - ip.p);
+			httplog_set_addr(ip, RF_SOURCE_IP, RF_MAX, RF_MAX, rec);
+			for (q = open + 1; q < close && *q != ' ' && *q != '[';
+			    q++)
+				;
+			record_set(rec, RF_SOURCE_DOMAIN, open + 1,
+			    (size_t)(q - open - 1));
+		}
+	}
+	if ((e = mailq_put(st->q, id, &st->stats.dropped)) != NULL) {
+		mailq_keep(e, MQ_IP, rec, RF_SOURCE_IP);
+		mailq_keep(e, MQ_HOST, rec, RF_SOURCE_DOMAIN);
+	}
+	return 1;
+}
+
+/* courierd "completed,id=ID": frees the message's entry.  Returns 1/-1. */
+static int
+co_completed(struct courier_state *st, const char *p, const char *end,
+    struct record *rec)
+{
+	struct mailq_entry	*e;
+	struct span		 id;
+
+	if (!co_value(p, end, "id=", &id) || id.len == 0)
+		return -1;
+	record_set(rec, RF_EMAIL_LOCAL_ID, id.p, id.len);
+	record_set_lit(rec, RF_EVENT_ACTION, "completed");
+	if ((e = mailq_get(st->q, id)) != NULL) {
+		mailq_join(e, rec);
+		mailq_del(st->q, e);
+	}
+	return 1;
+}
+
+/* "delivered: mx.example.org [192.0.2.25]": the server it went to. */
+static void
+co_delivered_to(const char *p, const char *end, struct record *rec)
+{
+	const char	*sp, *close;
+	struct span	 ip;
+
+	if (!co_starts(p, end, "delivered: "))
+		return;
+	p += 11;
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL ||
+	    sp + 1 >= end || sp[1] != '[' ||
+	    (close = memchr(sp + 2, ']', (size_t)(end - sp - 2))) == NULL)
+		return;
+	ip.p = sp + 2;
+	ip.len = (size_t)(close - ip.p);
+	if (httplog_set_addr(ip, RF_DESTINATION_IP, RF_MAX, RF_MAX, rec))
+		record_set(rec, RF_DESTINATION_DOMAIN, p, (size_t)(sp - p));
+}
+
+/*
+ * A delivery module's line (courieresmtp, courierlocal, ...):
+ * "id=ID,from=<s>,addr=<r>" and then ": reply", "[,size=N],success: text"
+ * or "[,size=N],status: success|failure|deferred".  local: the module
+ * delivers on this host (courierlocal).  Returns 1, 0 (no "addr=") or -1.
+ */
+static int
+co_delivery(struct courier_state *st, bool local, const char *p,
+    const char *end, struct record *rec)
+{
+	struct mailq_entry	*e;
+	struct span		 id, v;
+	const char		*addr, *gt, *q;
+
+	if ((addr = co_find(p, end, ",addr=<")) == NULL)
+		return 0;
+	if (!co_value(p, addr, "id=", &id) || id.len == 0 ||
+	    (gt = memchr(addr + 7, '>', (size_t)(end - addr - 7))) == NULL)
+		return -1;
+	record_set(rec, RF_EMAIL_LOCAL_ID, id.p, id.len);
+	if (co_value(p, addr, "from=", &v))
+		record_set(rec, RF_EMAIL_FROM_ADDRESS, v.p, v.len);
+	record_set(rec, RF_EMAIL_TO_ADDRESS, addr + 7, (size_t)(gt - addr - 7));
+	q = gt + 1;
+	if (co_starts(q, end, ",size=")) {
+		q += 6;
+		for (v.p = q; q < end && *q >= '0' && *q <= '9'; q++)
+			;
+		record_set(rec, RF_SOURCE_BYTES, v.p, (size_t)(q - v.p));
+	}
+	if (co_starts(q, end, ",status: ")) {
+		q += 9;
+		v.p = q;
+		v.len = (size_t)(end - q);
+		if (span_eq(v, "success")) {
+			if (local)
+				record_set_lit(rec, RF_EVENT_ACTION,
+				    "delivered-local");
+			else
+				record_set_lit(rec, RF_EVENT_ACTION,
+				    "delivered");
+			record_set_lit(rec, RF_EVENT_OUTCOME, "success");
+		} else if (span_eq(v, "failure")) {
+			if (local)
+				record_set_lit(rec, RF_EVENT_ACTION,
+				    "bounced-local");
+			else
+				record_set_lit(rec, RF_EVENT_ACTION, "bounced");
+			record_set_lit(rec, RF_EVENT_OUTCOME, "failure");
+		} else if (span_eq(v, "deferred")) {
+			if (local)
+				record_set_lit(rec, RF_EVENT_ACTION,
+				    "deferred-local");
+			else
+				record_set_lit(rec, RF_EVENT_ACTION,
+				    "deferred");
+			record_set_lit(rec, RF_EVENT_OUTCOME, "failure");
+		} else
+			return -1;
+	} else if (co_starts(q, end, ",success: ")) {
+		/*
+		 * A local delivery logs only this line; a remote one logs
+		 * "status: success" next, which is the delivery.
+		 */
+		q += 10;
+		record_set(rec, RF_EVENT_REASON, q, (size_t)(end - q));
+		if (local)
+			record_set_lit(rec, RF_EVENT_ACTION, "delivered-local");
+		else {
+			record_set_lit(rec, RF_EVENT_ACTION, "reply");
+			co_delivered_to(q, end, rec);
+		}
+		record_set_lit(rec, RF_EVENT_OUTCOME, "success");
+	} else if (co_starts(q, end, ": ")) {
+		q += 2;
+		record_set(rec, RF_EVENT_REASON, q, (size_t)(end - q));
+		record_set_lit(rec, RF_EVENT_ACTION, "reply");
+	} else
+		return -1;
+	if ((e = mailq_get(st->q, id)) != NULL)
+		mailq_join(e, rec);
+	return 1;
+}
+
+/* Build the state and its table; NULL on allocation failure. */
 static void *
 courier_state_new(const struct parser_opts *opts)
 {
@@ -161,14 +358,23 @@ courier_state_new(const struct parser_opts *opts)
 		st->sctx.tz = opts->tz;
 		st->sctx.ref_us = opts->ref_us;
 	}
+	if ((st->q = mailq_new(opts != NULL ? opts->max_queue : 0)) == NULL) {
+		free(st);
+		return NULL;
+	}
 	return st;
 }
 
-/* Free the state; accepts NULL. */
+/* Free the state and its table; accepts NULL. */
 static void
 courier_state_free(void *state)
 {
-	free(state);
+	struct courier_state	*st = state;
+
+	if (st == NULL)
+		return;
+	mailq_free(st->q);
+	free(st);
 }
 
 /* One line.  Returns 1, 0 or -1. */
@@ -189,6 +395,17 @@ courier_line(struct courier_state *st, const char *line, size_t len,
 	syslog_to_record(&hdr, rec);
 	if (end - p > 6 && memcmp(p, "error,", 6) == 0)
 		return co_smtp_error(p + 6, end, rec);
+	if (co_starts(p, end, "id="))
+		return co_delivery(st, hdr.program.len == 12 &&
+		    memcmp(hdr.program.p, "courierlocal", 12) == 0, p, end,
+		    rec);
+	if (co_starts(p, end, "newmsg,id="))
+		return co_newmsg(st, p + 7, end, rec);
+	if (co_starts(p, end, "completed,id="))
+		return co_completed(st, p + 10, end, rec);
+	/* "started,id=...": an attempt begins; its outcome is the event. */
+	if (co_starts(p, end, "started,id="))
+		return 0;
 	r = co_login(p, end, rec);
 	if (r == 1 && !record_has(rec, RF_NETWORK_PROTOCOL) &&
 	    hdr.program.len >= 4) {
@@ -203,8 +420,10 @@ courier_line(struct courier_state *st, const char *line, size_t len,
 }
 
 /*
- * Parse one line into rec: 1 a login, a failed login or an SMTP error, 0
- * any other line, -1 a line without a syslog header.
+ * Parse one line into rec: 1 a login, a failed login, an SMTP error, a
+ * message queued, a delivery line or a message completed; 0 any other
+ * line; -1 a line without a syslog header or a queue line that cannot be
+ * read.
  */
 static int
 courier_parse(void *state, const char *line, size_t len, struct record *rec)
@@ -243,7 +462,8 @@ courier_set_ref(void *state, int64_t ref_us)
 const struct parser parser_courier = {
 	.name = "courier",
 	.dataset = "mail.courier",
-	.description = "Courier IMAP/POP3 logins and ESMTP errors",
+	.description = "Courier IMAP/POP3 logins, ESMTP errors and deliveries "
+	    "joined by queue id",
 	.state_new = courier_state_new,
 	.state_free = courier_state_free,
 	.parse = courier_parse,

@@ -16,8 +16,12 @@
  *
  * Message tracking: the client is source.*, the server destination.*, the
  * event id (RECEIVE, SEND, DELIVER, FAIL, ...) event.action, sender,
- * recipients (";"-separated), Message-ID, subject and network message id
- * (email.local_id) the email.* fields, the recipient status event.reason.
+ * recipients, Message-ID, subject and network message id (email.local_id)
+ * the email.* fields, the recipient status event.reason.  A message with
+ * several recipients has them in one value separated by ";": it stays so
+ * in email.to.address (ECS's list of recipients), and whoever needs them
+ * one by one walks it with mailq_rcpt_next() (mailq.h), as the spam
+ * detector does; recipient-count is not read.
  * Protocol logs: the remote end is source.*, a "535" reply or
  * "AuthFailed" context makes the event.action "auth-failure".
  *

@@ -10,6 +10,8 @@
  *   =>  ->  delivery (the first and further addresses): recipient and
  *       the server it went to (destination.*)        action "delivered"
  *   **  bounce, == deferral, *> suppressed delivery
+ *       (by a local transport: "delivered-local", "bounced-local",
+ *       "deferred-local", which are no outbound mail)
  *   rejected RCPT / MAIL / after DATA / connection, sender verify fail,
  *   dropped by ACL                                   action "rejected"
  *   NAME authenticator failed for ... (set_id=user)  action "auth-failure"
@@ -423,8 +425,36 @@ exim_arrival(struct exim_state *st, struct span id, const char *p,
 }
 
 /*
+ * True if the delivery at p (the text after the flag) went through a
+ * local transport: a pipe or file as the address ("=> |/usr/bin/procmail",
+ * "=> /home/a/Maildir/"), or no remote host (no "H=") and a transport
+ * whose name does not say smtp ("T=local_delivery", "T=address_pipe",
+ * "T=dovecot_lmtp").  Exim lets the configuration name transports; these
+ * are the default configuration's names and the usual ones.  An smtp
+ * transport's deferral without a host ("T=remote_smtp defer (-53)") is
+ * not local.
+ */
+static bool
+exim_local(const char *p, const char *end)
+{
+	struct span	 t;
+	const char	*colon;
+
+	if (p < end && (*p == '|' || *p == '/'))
+		return true;
+	if (EXIM_FIND(p, end, " H=") != NULL || !EXIM_VALUE(p, end, " T=", &t))
+		return false;
+	/* "T=local_delivery: mailbox is full" */
+	if ((colon = memchr(t.p, ':', t.len)) != NULL)
+		t.len = (size_t)(colon - t.p);
+	return t.len > 0 && exim_find(t.p, t.p + t.len, "smtp", 4) == NULL;
+}
+
+/*
  * "=> rcpt <orig> R=... T=... H=host [ip]:port ..." and the other
- * delivery flags: one recipient's fate.
+ * delivery flags: one recipient's fate.  A local transport's delivery,
+ * bounce or deferral says so in its action ("delivered-local"): it is no
+ * outbound mail.
  */
 static void
 exim_delivery(struct exim_state *st, struct span id, char flag, const char *p,
@@ -434,19 +464,29 @@ exim_delivery(struct exim_state *st, struct span id, char flag, const char *p,
 	struct mailq_entry	*e;
 	struct span		 to;
 	const char		*q;
+	bool			 local = exim_local(p, end);
 
 	switch (flag) {
 	case '=':		/* "=>" and "==" share the first byte */
 	case '-':
-		record_set_lit(rec, RF_EVENT_ACTION, "delivered");
+		if (local)
+			record_set_lit(rec, RF_EVENT_ACTION, "delivered-local");
+		else
+			record_set_lit(rec, RF_EVENT_ACTION, "delivered");
 		record_set_lit(rec, RF_EVENT_OUTCOME, "success");
 		break;
 	case '*':
-		record_set_lit(rec, RF_EVENT_ACTION, "bounced");
+		if (local)
+			record_set_lit(rec, RF_EVENT_ACTION, "bounced-local");
+		else
+			record_set_lit(rec, RF_EVENT_ACTION, "bounced");
 		record_set_lit(rec, RF_EVENT_OUTCOME, "failure");
 		break;
 	case 'd':
-		record_set_lit(rec, RF_EVENT_ACTION, "deferred");
+		if (local)
+			record_set_lit(rec, RF_EVENT_ACTION, "deferred-local");
+		else
+			record_set_lit(rec, RF_EVENT_ACTION, "deferred");
 		record_set_lit(rec, RF_EVENT_OUTCOME, "failure");
 		break;
 	case 's':
@@ -456,6 +496,27 @@ exim_delivery(struct exim_state *st, struct span id, char flag, const char *p,
 	for (q = p; q < end && *q != ' '; q++)
 		;
 	to = exim_addr((struct span){ p, (size_t)(q - p) });
+	/*
+	 * A local transport is given a local part, a pipe or a file
+	 * ("=> frank <frank@example.com>", "-> |/usr/bin/procmail
+	 * (grace@example.com) <grace@example.com>"): the address is the one
+	 * in angle brackets that follows.
+	 */
+	if (local && memchr(to.p, '@', to.len) == NULL) {
+		const char	*lt, *gt;
+
+		for (lt = q; lt < end && *lt == ' '; lt++)
+			;
+		if (lt < end && *lt == '(' && (lt = memchr(lt, ')',
+		    (size_t)(end - lt))) != NULL)
+			for (lt++; lt < end && *lt == ' '; lt++)
+				;
+		if (lt != NULL && lt < end && *lt == '<' && (gt = memchr(lt,
+		    '>', (size_t)(end - lt))) != NULL && gt - lt > 1) {
+			to.p = lt + 1;
+			to.len = (size_t)(gt - lt - 1);
+		}
+	}
 	record_set(rec, RF_EMAIL_TO_ADDRESS, to.p, to.len);
 	if ((q = EXIM_FIND(q, end, " H=")) != NULL &&
 	    exim_host(q + 3, end, &h) != NULL)

@@ -300,3 +300,46 @@ mailq_join(const struct mailq_entry *e, struct record *rec)
 	if (e->cut)
 		rec->flags |= REC_TRUNCATED;
 }
+
+/* The next recipient of an email.to.address list (see mailq.h). */
+bool
+mailq_rcpt_next(struct span *list, struct span *rcpt)
+{
+	const char	*p = list->p, *end, *q, *e;
+	bool		 quoted;
+
+	if (p == NULL)
+		return false;
+	end = p + list->len;
+	for (;;) {
+		while (p < end && (*p == ' ' || *p == '\t' || *p == ';' ||
+		    *p == ','))
+			p++;
+		if (p >= end)
+			break;
+		quoted = false;
+		for (q = p; q < end; q++) {
+			if (*q == '"')
+				quoted = !quoted;
+			else if (!quoted && (*q == ';' || *q == ','))
+				break;
+		}
+		for (e = q; e > p && (e[-1] == ' ' || e[-1] == '\t'); e--)
+			;
+		if (e - p >= 2 && *p == '<' && e[-1] == '>') {
+			p++;
+			e--;
+		}
+		list->p = q;
+		list->len = (size_t)(end - q);
+		if (e > p) {
+			rcpt->p = p;
+			rcpt->len = (size_t)(e - p);
+			return true;
+		}
+		p = q;
+	}
+	list->p = end;
+	list->len = 0;
+	return false;
+}

@@ -94,4 +94,17 @@ struct span		 mailq_value(const struct mailq_entry *,
 void			 mailq_join(const struct mailq_entry *,
 			    struct record *);
 
+/*
+ * The next recipient of an email.to.address value.  That field holds one
+ * address, or every recipient of a line that names several, as the
+ * product lists them: separated by ';' (Exchange message tracking) or ','
+ * (Sendmail), each maybe in angle brackets and with spaces around it.  A
+ * separator inside double quotes ("a,b"@example.com) does not split, and
+ * empty items ("<>", ";;") are skipped.  Sets *rcpt to a span inside
+ * *list and advances *list past it; false when no address is left.
+ * Allocates nothing, reads only inside *list; O(length).
+ */
+bool			 mailq_rcpt_next(struct span *list,
+			    struct span *rcpt);
+
 #endif

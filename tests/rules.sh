@@ -211,4 +211,49 @@ printf 'overrides:\n  - {id: KB-OUT-0003, enabled: false}\n' \
 "$keibid" -c "$tmp/keibi.yml" --check >"$tmp/out" 2>&1
 check "disabling an input of a correlation is refused" 1 \
     "$(grep -c "20-bad.yml:2:.*still feeds the correlation 'KB-OUT-0020'" "$tmp/out")"
+# Mail formats that name several recipients or deliver locally: an
+# Exchange line with three recipients counts three (40 lines, 120
+# recipients in 60 domains alert), a Courier burst through the queue-id
+# join alerts, and Exim deliveries by a local transport count nothing.
+i=0
+{
+	sed -n '1,5p' "$top_srcdir/tests/parsers/exchange/tracking.log"
+	while [ $i -lt 120 ]; do
+		echo "2026-11-21T10:$(printf %02d $((i / 4))):$(printf %02d $((i % 4 * 10))).000Z,10.0.0.30,EXCH01,198.51.100.25,mx.example.org,,Outbound to Internet,SMTP,SENDEXTERNAL,12345$i,<m$i@example.com>,7a1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b,u$i@d$((i % 60)).example.org;u$((i + 1))@d$(((i + 1) % 60)).example.org;u$((i + 2))@d$(((i + 2) % 60)).example.org,250 2.1.5 Recipient OK;250 2.1.5 Recipient OK;250 2.1.5 Recipient OK,512,3,,,Offer,mallory@example.com,mallory@example.com,,Originating,,,,,Email,1a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9,15.02.1544.004"
+		i=$((i + 3))
+	done
+} >"$tmp/exchange-multi.log"
+"$ctl" -c "$tmp/mail.yml" test --parser exchange "$top_srcdir/rules/spam.yml" \
+    "$tmp/exchange-multi.log" >"$tmp/out" 2>&1
+check "exchange: 40 lines of 3 recipients each are 120 recipients" 1 \
+    "$(grep -c '^  ALERT KB-SPAM-0002 .*distinct recipient' "$tmp/out")"
+i=0
+{
+	echo "Nov 21 10:00:00 mail courierd: newmsg,id=0038C081.4D026173.000051A4: dns; pc.example.net (pc.example.net [::ffff:10.1.2.20])"
+	while [ $i -lt 120 ]; do
+		echo "Nov 21 10:$(printf %02d $((i / 4))):$(printf %02d $((i % 4 * 10))) mail courieresmtp: id=0038C081.4D026173.000051A4,from=<alice@example.com>,addr=<u$i@d$((i % 60)).example.org>,size=329,success: delivered: mx.d$((i % 60)).example.org [198.51.100.25]"
+		echo "Nov 21 10:$(printf %02d $((i / 4))):$(printf %02d $((i % 4 * 10))) mail courieresmtp: id=0038C081.4D026173.000051A4,from=<alice@example.com>,addr=<u$i@d$((i % 60)).example.org>,size=329,status: success"
+		i=$((i + 1))
+	done
+} >"$tmp/courier.log"
+"$ctl" -c "$tmp/mail.yml" test --parser courier "$top_srcdir/rules/spam.yml" \
+    "$tmp/courier.log" >"$tmp/out" 2>&1
+check "spam from courier: one alert of KB-SPAM-0002" 1 \
+    "$(grep -c '^  ALERT KB-SPAM-0002 .*distinct recipient' "$tmp/out")"
+check "courier: the alert names the client of newmsg" 1 \
+    "$(grep '^  ALERT KB-SPAM-0002' "$tmp/out" | grep -c '10.1.2.20')"
+sed 's/courieresmtp:/courierlocal:/' "$tmp/courier.log" >"$tmp/courier-local.log"
+"$ctl" -c "$tmp/mail.yml" test --parser courier "$top_srcdir/rules/spam.yml" \
+    "$tmp/courier-local.log" >"$tmp/out" 2>&1
+check "courier: local deliveries are not spam" 0 \
+    "$(grep -c '^  ALERT KB-SPAM-0002' "$tmp/out")"
+sed 's/ R=dnslookup T=remote_smtp H=[^ ]* \[[^]]*\]:25 / R=localuser T=local_delivery /' \
+    "$tmp/exim.log" >"$tmp/exim-local.log"
+check "exim: the local burst has 120 local deliveries" 120 \
+    "$(grep -c ' => u[0-9]*@.* T=local_delivery C=' "$tmp/exim-local.log")"
+"$ctl" -c "$tmp/mail.yml" test --parser exim "$top_srcdir/rules/spam.yml" \
+    "$tmp/exim-local.log" >"$tmp/out" 2>&1
+check "exim: local deliveries are not spam" 0 \
+    "$(grep -c '^  ALERT KB-SPAM-0002' "$tmp/out")"
+
 exit $fail

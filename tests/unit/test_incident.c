@@ -135,6 +135,9 @@ teardown(void **state)
 
 /* The event.reason the next alert() carries, or NULL. */
 static const char	*next_reason;
+/* The count (REC_COUNT) and the via host (REC_VIA) it carries, if set. */
+static int64_t		 next_count = -1;
+static const char	*next_via;
 
 /* One alert: src -> dst at ts, with a line that names them. */
 static int
@@ -168,6 +171,17 @@ alert(struct fx *f, struct rule *r, const char *src, const char *dst,
 		record_set(&rec, RF_EVENT_REASON, next_reason,
 		    strlen(next_reason));
 	next_reason = NULL;
+	if (next_count >= 0) {
+		rec.count = (uint64_t)next_count;
+		rec.flags |= REC_COUNT;
+	}
+	next_count = -1;
+	if (next_via != NULL) {
+		assert_int_equal(netaddr_parse(&rec.via, next_via,
+		    strlen(next_via)), 0);
+		rec.flags |= REC_VIA;
+	}
+	next_via = NULL;
 	record_finish(&rec, &f->conf->internal);
 	rc = incident_alert(f->im, r, &rec, NULL);
 	return rc;
@@ -659,6 +673,69 @@ test_worm_chain(void **state)
 	rmrule(r);
 }
 
+/*
+ * A detector's count and the host that reached a spreading one come from
+ * the alert record's data when it carries them, whatever the reason says.
+ */
+static void
+test_detector_data(void **state)
+{
+	struct fx	*f = *state;
+	struct rule	*d = mkrule("KB-T-3", "outbound_attack", "high");
+	struct rule	*w = mkrule("KB-T-W", "worm_spread", "critical");
+	char		*id, *a, *c, *b;
+	json_t		*o;
+
+	d->kind = RK_DETECTOR;
+	w->kind = RK_DETECTOR;
+	fx_open(f, "incidents: {throttle: 0s, worm_link: 1h}\n");
+	/* The text says 14; the data says 5, and wins. */
+	next_reason = "outbound scan: threshold random walk: 9 of 14 first "
+	    "contacts failed (likelihood ratio 120)";
+	next_count = 5;
+	alert(f, d, "10.1.2.3", "198.51.100.3", T0, NULL);
+	id = nth(f, 1);
+	/* A stated count of 0 is one event; no count and no text is one. */
+	next_count = 0;
+	alert(f, d, "10.1.2.3", "198.51.100.4", T0 + MIN, NULL);
+	next_count = 40;
+	next_reason = "odd";
+	alert(f, d, "10.1.2.3", "198.51.100.5", T0 + 2 * MIN, NULL);
+	o = doc(f, id);
+	assert_int_equal(jint(o, "alert_count"), 3);
+	assert_int_equal(jint(json_object_get(o, "counters"), "events"),
+	    5 + 1 + 40);
+	json_decref(o);
+
+	/*
+	 * Two spreading hosts that never touched 10.1.5.39; its alert names
+	 * 10.1.7.7 as data (and 10.1.2.4 in its text): the parent is the
+	 * incident of 10.1.7.7.
+	 */
+	alert(f, w, "10.1.2.4", "10.1.9.9", T0, NULL);
+	alert(f, w, "10.1.7.7", "10.1.8.8", T0 + MIN, NULL);
+	next_via = "10.1.7.7";
+	next_reason = "internal spread: 12 new destinations within 60s; "
+	    "propagation: 10.1.2.4, itself spreading";
+	alert(f, w, "10.1.5.39", "10.1.6.1", T0 + 10 * MIN, NULL);
+	a = nth(f, 2);
+	c = nth(f, 3);
+	b = nth(f, 4);
+	o = doc(f, b);
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "related"),
+	    0), "relation"), "parent");
+	assert_string_equal(jstr(json_array_get(json_object_get(o, "related"),
+	    0), "id"), c);
+	assert_string_not_equal(c, a);
+	json_decref(o);
+	free(id);
+	free(a);
+	free(b);
+	free(c);
+	rmrule(d);
+	rmrule(w);
+}
+
 /* True if s holds a byte that is a control (other than none at all). */
 static bool
 has_control(const char *s)
@@ -772,6 +849,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_changes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_quiet, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_c2_parent, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_detector_data, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_worm_chain, setup,
 		    teardown),

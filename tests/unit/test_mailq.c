@@ -1,7 +1,8 @@
 /*
  * test_mailq.c: the bounded message table of the mail parsers: lookups,
  * copies and their truncation, the join into a record, freeing, eviction
- * of the least recently used entry at the bound, and slot reuse.
+ * of the least recently used entry at the bound, and slot reuse; the
+ * recipients of an email.to.address list.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,6 +176,46 @@ test_del_reuse(void **state)
 	mailq_free(NULL);
 }
 
+/* The recipients of an email.to.address value, joined with '|'. */
+static const char *
+rcpts(const char *list)
+{
+	static char	buf[512];
+	struct span	l = sp(list), r;
+	size_t		n = 0;
+
+	buf[0] = '\0';
+	while (mailq_rcpt_next(&l, &r)) {
+		assert_true(r.p >= list && r.p + r.len <= list + strlen(list));
+		n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%.*s",
+		    n > 0 ? "|" : "", (int)r.len, r.p);
+	}
+	assert_int_equal(l.len, 0);
+	return buf;
+}
+
+static void
+test_rcpt_next(void **state)
+{
+	struct span	l = SPAN_NULL, r;
+
+	(void)state;
+	assert_string_equal(rcpts("bob@example.org"), "bob@example.org");
+	/* Exchange's ';', Sendmail's ',', brackets and spaces. */
+	assert_string_equal(rcpts("a@x.example;b@y.example;C@Z.example"),
+	    "a@x.example|b@y.example|C@Z.example");
+	assert_string_equal(rcpts("<a@x>, <b@y>,c@z"), "a@x|b@y|c@z");
+	/* Empty items and "<>" are no recipients. */
+	assert_string_equal(rcpts(";; <> ;a@x;"), "a@x");
+	assert_string_equal(rcpts("<>"), "");
+	assert_string_equal(rcpts(" ; , "), "");
+	/* A quoted separator does not split; an unclosed quote runs on. */
+	assert_string_equal(rcpts("\"a;b\"@x;c@y"), "\"a;b\"@x|c@y");
+	assert_string_equal(rcpts("\"a;b@x;c@y"), "\"a;b@x;c@y");
+	assert_string_equal(rcpts("<"), "<");
+	assert_false(mailq_rcpt_next(&l, &r));
+}
+
 int
 main(void)
 {
@@ -184,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_join),
 		cmocka_unit_test(test_evict_lru),
 		cmocka_unit_test(test_del_reuse),
+		cmocka_unit_test(test_rcpt_next),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

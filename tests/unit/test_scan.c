@@ -279,6 +279,77 @@ test_spam(void **state)
 	ruleset_free(rs);
 }
 
+/*
+ * One line naming several recipients (Exchange tracking: "a;b;c") counts
+ * each of them; deliveries by a local transport ("delivered-local") count
+ * nothing.  The rule matches every line, so the detector itself decides.
+ */
+static void
+test_spam_recipients(void **state)
+{
+	struct ruleset	*rs = tu_load("rules:\n  - id: SP\n    title: spam\n"
+	    "    category: outbound_spam\n    severity: high\n"
+	    "    match: {email.to.address: {exists: true}}\n"
+	    "    detector: spam\n    params: {window: 1h, recipients: 10, "
+	    "domains: 50, bounce_min: 4, bounce_ratio: 0.5}\n");
+	struct tu_alerts a;
+	struct tu_rec	 tr;
+	char		 list[512];
+	size_t		 n;
+	int		 i, j;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	/* Three lines of three recipients: 9, below the threshold. */
+	for (i = 0; i < 3; i++) {
+		for (j = 0, n = 0; j < 3; j++)
+			n += (size_t)snprintf(list + n, sizeof list - n,
+			    "%su%d@d.example", j > 0 ? ";" : "", i * 3 + j);
+		tu_rec_start(&tr, "mail.exchange", i * TU_SEC);
+		tu_set(&tr, "source.ip", "10.0.0.30");
+		tu_set(&tr, "email.from.address", "mallory@example.com");
+		tu_set(&tr, "email.to.address", list);
+		tu_set(&tr, "event.action", "SENDEXTERNAL");
+		detect_event(rs, tu_rec_done(&tr), tu_alert_cb, &a);
+	}
+	assert_int_equal(a.n, 0);
+	/* The tenth recipient, second in its list. */
+	tu_rec_start(&tr, "mail.exchange", 5 * TU_SEC);
+	tu_set(&tr, "source.ip", "10.0.0.30");
+	tu_set(&tr, "email.from.address", "mallory@example.com");
+	tu_set(&tr, "email.to.address", "u0@d.example;u9@d.example");
+	tu_set(&tr, "event.action", "SENDEXTERNAL");
+	detect_event(rs, tu_rec_done(&tr), tu_alert_cb, &a);
+	assert_int_equal(a.n, 1);
+	assert_non_null(strstr(a.reason[0], "10 distinct recipients"));
+	assert_non_null(strstr(a.reason[0], "(11 deliveries"));
+	/* Local deliveries of another sender: never counted. */
+	for (i = 0; i < 40; i++) {
+		snprintf(list, sizeof list, "l%d@example.com", i);
+		tu_rec_start(&tr, "mail.exim", i * TU_SEC);
+		tu_set(&tr, "user.name", "alice");
+		tu_set(&tr, "source.ip", "10.1.2.20");
+		tu_set(&tr, "email.to.address", list);
+		tu_set(&tr, "event.action", i % 2 ? "delivered-local" :
+		    "bounced-local");
+		detect_event(rs, tu_rec_done(&tr), tu_alert_cb, &a);
+	}
+	assert_int_equal(a.n, 1);
+	/* The same lines delivered remotely are spam. */
+	for (i = 0; i < 10; i++) {
+		snprintf(list, sizeof list, "l%d@example.com", i);
+		tu_rec_start(&tr, "mail.exim", (50 + i) * TU_SEC);
+		tu_set(&tr, "user.name", "alice");
+		tu_set(&tr, "source.ip", "10.1.2.20");
+		tu_set(&tr, "email.to.address", list);
+		tu_set(&tr, "event.action", "delivered");
+		detect_event(rs, tu_rec_done(&tr), tu_alert_cb, &a);
+	}
+	assert_int_equal(a.n, 2);
+	assert_non_null(strstr(a.reason[1], "(10 deliveries"));
+	ruleset_free(rs);
+}
+
 int
 main(void)
 {
@@ -290,6 +361,7 @@ main(void)
 		cmocka_unit_test(test_propagation),
 		cmocka_unit_test(test_host_bound),
 		cmocka_unit_test(test_spam),
+		cmocka_unit_test(test_spam_recipients),
 	};
 
 	log_init("test_scan", LOG_LVL_ERR);
