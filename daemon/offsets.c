@@ -17,6 +17,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -177,6 +179,8 @@ offsets_load(const char *state_dir, struct offsets *o)
 {
 	json_error_t	 err;
 	struct offsets_src	*s;
+	struct stat		 sb;
+	int64_t			 saved_ns;
 	json_t			*root, *srcs, *outs, *v;
 	const char		*key;
 	char			*path;
@@ -192,6 +196,9 @@ offsets_load(const char *state_dir, struct offsets *o)
 		free(path);
 		return -1;
 	}
+	/* When the positions were saved: the file's own time. */
+	saved_ns = stat(path, &sb) == 0 ? (int64_t)sb.st_mtim.tv_sec *
+	    1000000000 + sb.st_mtim.tv_nsec : 0;
 	free(path);
 	o->entries = offsets_u64(root, "manifest_entries");
 	srcs = json_object_get(root, "sources");
@@ -210,6 +217,8 @@ offsets_load(const char *state_dir, struct offsets *o)
 		if (s->removed_at <= 0)
 			s->removed_at = 1;
 	}
+	for (i = 0; i < o->nsrc; i++)
+		o->src[i].pos.saved_ns = saved_ns;
 	outs = json_object_get(root, "outputs");
 	for (i = 0; i < json_array_size(outs); i++) {
 		struct offsets_out	*m;

@@ -1159,6 +1159,58 @@ source_resume_rotated(struct source *src, const struct source_pos *pos,
 	src->st.rotations++;
 }
 
+
+/*
+ * Nothing of the file at the path had been read when the positions were
+ * saved (it was empty: just created, or just cut), so its head cannot
+ * tell whether it was cut again while keibid was stopped.  A rotated file
+ * beside it written after that save holds bytes nobody has read: the copy
+ * a copytruncate made of it.  Such files are read first, oldest first,
+ * then the file at the path from 0.  True if there were any (src->cur
+ * then set up), false to go on as usual (at_path left as it was).
+ */
+static bool
+source_copy_while_stopped(struct source *src, const struct source_pos *pos,
+    struct source_file *at_path)
+{
+	struct source_cand	*v;
+	struct source_file	 f, path;
+	struct stat		 sb;
+	size_t			 n, i;
+
+	n = source_cands(src, &v);
+	for (i = 0; i < n; i++) {
+		if (v[i].mtime_ns <= pos->saved_ns)
+			continue;
+		if (!v[i].gz && stat(v[i].path, &sb) == 0 &&
+		    (uint64_t)sb.st_dev == at_path->dev &&
+		    (uint64_t)sb.st_ino == at_path->ino)
+			continue;
+		if ((v[i].gz ? source_gz_open(&f, v[i].path) :
+		    source_file_open(&f, v[i].path)) != 0)
+			continue;
+		log_warnx("%s: nothing of %s had been read when keibid "
+		    "stopped, and %s was written since: taken for a copy "
+		    "made by copytruncate while keibid was stopped, and read "
+		    "first", src->name, src->path, f.path);
+		/*
+		 * Its bytes were the file's: archived under its identity,
+		 * and the cut after it recorded as a copytruncate's.
+		 */
+		f.copy = true;
+		f.old_seen = 0;
+		f.id_dev = pos->dev;
+		f.id_ino = pos->ino;
+		path = *at_path;
+		source_file_init(&src->cur);
+		linebuf_reset(&src->lb, 0, false);
+		source_resume_rotated(src, pos, v, n, (int)i, &f, &path);
+		source_cands_free(v, n);
+		return true;
+	}
+	source_cands_free(v, n);
+	return false;
+}
 /* source_open without the marks. */
 static int
 source_open_pos(struct source *src, const struct source_pos *pos)
@@ -1184,6 +1236,9 @@ source_open_pos(struct source *src, const struct source_pos *pos)
 		if (src->cur.seen < pos->seen)
 			src->cur.seen = pos->seen;
 		linebuf_reset(&src->lb, pos->offset, pos->skipping);
+		if (pos->offset == 0 && src->fp_len == 0 && pos->saved_ns > 0 &&
+		    source_copy_while_stopped(src, pos, &at_path))
+			return 0;
 		if (pos->offset <= at_path.seen &&
 		    source_fp_match(src->cur.fd, src->fp, src->fp_len)) {
 			source_start_at(src, pos->offset, pos->skipping);

@@ -129,6 +129,7 @@ struct source_pos {
 	bool		skipping;
 	size_t		fp_len;
 	unsigned char	fp[32];
+	int64_t		saved_ns;	/* when it was saved (ns); 0 unknown */
 };
 
 /* Build a source from its config; NULL with *cause (malloc'd). */

@@ -6,8 +6,10 @@
 # the fourth generation, and the two in between are beside it as fw.log.1
 # and fw.log.2 (the one keibid held is fw.log.3).  The same again with the
 # middle generations compressed (fw.log.1.gz, fw.log.2.gz), as logrotate
-# does without delaycompress.  Pass: every number in the archive and in the
-# alerts exactly once, and the archive checks.
+# does without delaycompress.  Then a copytruncate while keibid is stopped,
+# of a file that was empty (nothing of it read) at the last checkpoint.
+# Pass: every number in the archive and in the alerts exactly once, and the
+# archive checks.
 set -u
 : "${top_srcdir:=.}"
 . "$top_srcdir/tests/integration/lib.sh"
@@ -52,16 +54,28 @@ gzip fw.log.2 fw.log.1
 kill -CONT "$pid"
 wait_until 20 caught_up 700
 check "round 2: the newest line is read" 0 $?
-sleep 2
+
+# Round 3: cut by copytruncate while running, so that the file is empty
+# (nothing of its head known) at the last checkpoint; then, keibid
+# stopped, lines are written and the file is cut again by copytruncate:
+# the copy holds lines nobody has read.
+cp fw.log fw.log.1 && : >fw.log
+sleep 2.5
 keibid_stop TERM
 check "keibid stops cleanly" 0 $?
+gen 701 800
+cp fw.log fw.log.1 && : >fw.log
+gen 801 850
 keibid_once
 
-set -- $(archived fw | nums | tally 1 700)
-check "archive holds lines 1-700 once each (missing duplicated)" "0 0" "$*"
-set -- $(nums <alerts.jsonl | tally 1 700)
+set -- $(archived fw | nums | tally 1 850)
+check "archive holds lines 1-850 once each (missing duplicated)" "0 0" "$*"
+set -- $(nums <alerts.jsonl | tally 1 850)
 check "every line evaluated once (missing duplicated)" "0 0" "$*"
 grep -q 'rotated more than once' keibid.err
 check "the lag is reported" 0 $?
+grep -q 'taken for a copy made by copytruncate while keibid was stopped' \
+    keibid.err
+check "the copy made while stopped is reported" 0 $?
 archive_ok
 finish 30
