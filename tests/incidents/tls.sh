@@ -146,12 +146,18 @@ for r in starttls smtps; do
 	check "$r: every mail came over TLS" \
 	    "$(grep -c '^mail ' "$tmp/$r/log")" "$(grep -c '^mail .* tls=TLSv1\.[23]$' "$tmp/$r/log")"
 	check "$r: no mail in clear" 0 "$(grep -c 'tls=none' "$tmp/$r/log")"
-	f=$(ls "$tmp/$r"/mail-* | head -n 1)
-	body=$(sed '1,/^\r$/d' "$f" | tr -d '\r' | base64 -d)
-	check "$r: the mail names its incident" 1 \
-	    "$(printf '%s' "$body" | grep -q "Incident: $(sed -n 's/^X-Keibi-Incident: //p' "$f" | tr -d '\r')" && echo 1)"
-	check "$r: the mail carries the report items" 1 \
-	    "$(printf '%s' "$body" | grep -q 'First seen:' && echo 1)"
+	# Every mail's body (base64) names its incident and the report items.
+	named=0 items=0 nm=0
+	for f in "$tmp/$r"/mail-*; do
+		nm=$((nm + 1))
+		id=$(sed -n 's/^X-Keibi-Incident: //p' "$f" | tr -d '\r')
+		body=$(sed '1,/^\r$/d' "$f" | tr -d '\r' | base64 -d -i 2>/dev/null)
+		printf '%s' "$body" | grep -q "Incident: $id" && named=$((named + 1))
+		printf '%s' "$body" | grep -q 'First seen:' && items=$((items + 1))
+		[ "$named" = "$nm" ] || { echo "$r: $f does not name $id:"; head -c 600 "$f"; echo; }
+	done
+	check "$r: every mail names its incident" "$nm" "$named"
+	check "$r: every mail carries the report items" "$nm" "$items"
 done
 check "starttls: nothing was refused for coming in clear" 0 \
     "$(grep -c 'MAIL in clear' "$tmp/starttls/log")"
