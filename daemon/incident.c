@@ -42,6 +42,7 @@
 #include "enrich.h"
 #include "incident.h"
 #include "log.h"
+#include "mailq.h"
 #include "record.h"
 #include "rule.h"
 #include "store.h"
@@ -1233,7 +1234,7 @@ inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
 {
 	json_t		*doc = in->doc, *ev, *samples, *refs, *rd, *v, *o;
 	json_t		*counters = json_object_get(doc, "counters");
-	struct span	 sp;
+	struct span	 sp, to, rcpt;
 	char		*s, ip[64], tb[64];
 	int		 sev;
 	size_t		 i;
@@ -1323,10 +1324,16 @@ inc_fold(struct incident_mgr *m, struct inc *in, const struct rule *r,
 		inc_remote(m, in, s, "domain", NULL, rec->ts_us, rec->tz_off);
 		free(s);
 	}
-	if ((s = inc_span(inc_get(rec, RF_EMAIL_TO_ADDRESS))) != NULL) {
-		inc_remote(m, in, s, "mail", NULL, rec->ts_us, rec->tz_off);
+	/* A delivery line may name several recipients (Exchange, Sendmail). */
+	to = inc_get(rec, RF_EMAIL_TO_ADDRESS);
+	if (to.p != NULL && to.len > 0) {
 		inc_add(counters, "mails", 1);
-		free(s);
+		while (mailq_rcpt_next(&to, &rcpt))
+			if ((s = inc_span(rcpt)) != NULL) {
+				inc_remote(m, in, s, "mail", NULL, rec->ts_us,
+				    rec->tz_off);
+				free(s);
+			}
 	}
 	json_object_set_new(counters, "distinct_targets", json_integer(
 	    inc_int(json_object_get(doc, "remote"), "count") +

@@ -52,6 +52,7 @@
 #include "evidence.h"
 #include "keibictl.h"
 #include "log.h"
+#include "mailq.h"
 #include "manifest.h"
 #include "parser.h"
 #include "progress.h"
@@ -563,21 +564,33 @@ hunt_match_domain(const struct record *rec, const struct hunt_strs *ds)
 	return false;
 }
 
-/* An address field equals e, or its domain is e without its "@". */
+/*
+ * An address of the field (one, or a list) equals e, or its domain is e
+ * without its "@".
+ */
 static bool
-hunt_email_is(struct span sp, const char *e)
+hunt_email_is(struct span list, const char *e)
 {
+	struct span	 sp;
 	const char	*at;
 
-	if (sp.p == NULL)
+	if (list.p == NULL)
 		return false;
-	if (e[0] != '@')
-		return hunt_span_ieq(sp, e);
-	if ((at = memrchr(sp.p, '@', sp.len)) == NULL)
-		return false;
-	sp.len -= (size_t)(at + 1 - sp.p);
-	sp.p = at + 1;
-	return hunt_domain_is(sp, e + 1);
+	/* A delivery line may name several recipients (Exchange, Sendmail). */
+	while (mailq_rcpt_next(&list, &sp)) {
+		if (e[0] != '@') {
+			if (hunt_span_ieq(sp, e))
+				return true;
+			continue;
+		}
+		if ((at = memrchr(sp.p, '@', sp.len)) == NULL)
+			continue;
+		sp.len -= (size_t)(at + 1 - sp.p);
+		sp.p = at + 1;
+		if (hunt_domain_is(sp, e + 1))
+			return true;
+	}
+	return false;
 }
 
 /* The source or destination port of rec is one of v[n]. */

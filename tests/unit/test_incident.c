@@ -770,6 +770,41 @@ no_controls(json_t *j)
 	}
 }
 
+/* A delivery line naming several recipients counts each as a target. */
+static void
+test_recipients(void **state)
+{
+	struct fx	*f = *state;
+	struct rule	*r = mkrule("KB-T-R", "outbound_spam", "high");
+	struct record	 rec;
+	static const char line[] = "to=<a@x.example>,<b@y.example>";
+	static const char to[] = "a@x.example; <b@y.example>;c@z.example";
+	char		*id, *text;
+	json_t		*o;
+
+	fx_open(f, "incidents: {throttle: 0}\n");
+	record_reset(&rec);
+	rec.line.p = line;
+	rec.line.len = sizeof line - 1;
+	rec.source = "mail";
+	rec.has_ts = true;
+	rec.ts_us = T0;
+	record_set(&rec, RF_SOURCE_IP, "10.1.3.7", 8);
+	record_set(&rec, RF_EMAIL_TO_ADDRESS, to, sizeof to - 1);
+	record_finish(&rec, &f->conf->internal);
+	assert_int_equal(incident_alert(f->im, r, &rec, NULL), 1);
+	id = nth(f, 1);
+	o = doc(f, id);
+	assert_int_equal(jint(json_object_get(o, "remote"), "count"), 3);
+	assert_int_equal(jint(json_object_get(o, "counters"), "mails"), 1);
+	text = json_dumps(o, 0);
+	assert_non_null(strstr(text, "\"b@y.example\""));
+	free(text);
+	json_decref(o);
+	free(id);
+	rmrule(r);
+}
+
 static void
 test_hostile(void **state)
 {
@@ -854,6 +889,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_worm_chain, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_recipients, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hostile, setup, teardown),
 		cmocka_unit_test(test_clean),
 	};
