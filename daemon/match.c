@@ -1,9 +1,11 @@
 /*
  * match.c: the Hyperscan prefilter in front of the rules.  Each dataset
  * gets a plan: its rules in set order, a bitmap of those that must always
- * be evaluated, and per field one Hyperscan database and one hash table of
- * equals values.  Per event the candidate bitmap is filled by one
- * hs_scan() per indexed field present and one hash probe; then each
+ * be evaluated, and per field up to two Hyperscan databases (patterns that
+ * start with ^ apart: Hyperscan runs them far faster alone), a list of
+ * startswith/endswith values and one hash table of equals values.  Per
+ * event the candidate bitmap is filled by the hs_scan()s, compares and one
+ * hash probe of each indexed field present; then each
  * candidate is evaluated in full (rule_match, PCRE2 with its limits).
  * Named lists of domains and strings go into the same hash tables: a
  * domain entry is probed with every parent of the value (a.b.example.com,
@@ -46,15 +48,29 @@ struct mp_eq {
 #define MP_FOLDED	1		/* of the lower-cased value */
 #define MP_DOMAIN	2		/* of a lower-cased domain entry */
 
+/* A startswith or endswith value, compared as rule_match does. */
+struct mp_lit {
+	const char	*s;		/* the rule's own value */
+	size_t		 len;
+	unsigned int	 rule;
+	bool		 nocase;
+	bool		 end;		/* endswith */
+};
+
 struct mp_field {
 	enum rf		 field;
 	/* Hyperscan patterns of this field. */
 	char		**pats;
 	unsigned int	*flags;
 	unsigned int	*ids;		/* pattern id = index; ids[i] = rule */
+	bool		*anch;		/* every alternative starts with ^ */
 	size_t		 npats;
-	hs_database_t	*db;
-	uint64_t	*hs_rules;	/* rules indexed by the database */
+	hs_database_t	*db;		/* the patterns that are not anch */
+	hs_database_t	*adb;		/* those that are */
+	uint64_t	*hs_rules;	/* rules indexed by the databases */
+	/* startswith and endswith values: a compare costs less than a scan */
+	struct mp_lit	*lits;
+	size_t		 nlits;
 	/* equals values of this field */
 	struct mp_eq	*eq;
 	size_t		 eq_slots;	/* power of two */
@@ -127,7 +143,14 @@ mp_is_lowcard(const struct match_plan *mp, enum rf f)
 	return false;
 }
 
-/* Whether c can index its rule, and how well. */
+/*
+ * Whether c can index its rule, and how well.  An equals value or a list
+ * costs one hash probe per event however many rules share the field; a
+ * pattern adds to the scan of every event that has the field (a pattern
+ * the database cannot merge well can double it), so a rule that can be
+ * indexed either way is indexed by its equals.  A field most events share
+ * values of says little either way.
+ */
 static bool
 mp_cond_ok(const struct match_plan *mp, const struct cond *c, int *score)
 {
@@ -139,14 +162,14 @@ mp_cond_ok(const struct match_plan *mp, const struct cond *c, int *score)
 		if (c->list == NULL || c->list->kind == LIST_IP ||
 		    c->list->nstrs == 0)
 			return false;
-		*score = mp_is_lowcard(mp, c->field) ? 1 : 3;
+		*score = mp_is_lowcard(mp, c->field) ? 1 : 4;
 		return true;
 	}
 	if (c->nvalues == 0)
 		return false;
 	switch (c->op) {
 	case COND_EQUALS:
-		*score = 2;
+		*score = 4;
 		break;
 	case COND_CONTAINS:
 	case COND_STARTSWITH:
@@ -162,7 +185,7 @@ mp_cond_ok(const struct match_plan *mp, const struct cond *c, int *score)
 		return false;
 	}
 	if (mp_is_lowcard(mp, c->field))
-		*score -= 2;
+		*score = c->op == COND_EQUALS ? 0 : 1;
 	return true;
 }
 
@@ -275,6 +298,59 @@ mp_literal(const char *s, size_t len, bool anchor_start, bool anchor_end)
 	return out;
 }
 
+/*
+ * Whether every top-level alternative of a regex starts with ^.  Hyperscan
+ * runs such patterns in a database of their own far faster than among
+ * floating ones (a ^-anchored pattern in a mixed database costs about as
+ * much as the rest together on URLs); a wrong answer only costs speed, as
+ * both databases are scanned.
+ */
+static bool
+mp_anchored(const char *p)
+{
+	int	depth = 0;
+	bool	start = true;
+
+	for (; *p != '\0'; p++) {
+		if (start && *p != '^')
+			return false;
+		start = false;
+		switch (*p) {
+		case '\\':
+			if (p[1] == '\0' || p[1] == 'Q')
+				return false;
+			p++;
+			break;
+		case '[':
+			p++;
+			if (*p == '^')
+				p++;
+			if (*p == ']')
+				p++;
+			while (*p != '\0' && *p != ']') {
+				if (*p == '\\' && p[1] != '\0')
+					p++;
+				p++;
+			}
+			if (*p == '\0')
+				return false;
+			break;
+		case '(':
+			depth++;
+			break;
+		case ')':
+			if (--depth < 0)
+				return false;
+			break;
+		case '|':
+			if (depth == 0)
+				start = true;
+			break;
+		}
+	}
+	return !start;
+}
+
 static void
 mp_pat_add(struct mp_field *fe, char *pat, unsigned int flags,
     unsigned int rule)
@@ -282,12 +358,51 @@ mp_pat_add(struct mp_field *fe, char *pat, unsigned int flags,
 	fe->pats = reallocarray(fe->pats, fe->npats + 1, sizeof *fe->pats);
 	fe->flags = reallocarray(fe->flags, fe->npats + 1, sizeof *fe->flags);
 	fe->ids = reallocarray(fe->ids, fe->npats + 1, sizeof *fe->ids);
-	if (fe->pats == NULL || fe->flags == NULL || fe->ids == NULL)
+	fe->anch = reallocarray(fe->anch, fe->npats + 1, sizeof *fe->anch);
+	if (fe->pats == NULL || fe->flags == NULL || fe->ids == NULL ||
+	    fe->anch == NULL)
 		fatal("reallocarray");
 	fe->pats[fe->npats] = pat;
 	fe->flags[fe->npats] = flags;
 	fe->ids[fe->npats] = rule;
+	fe->anch[fe->npats] = mp_anchored(pat);
 	fe->npats++;
+}
+
+static void
+mp_lit_add(struct mp_field *fe, const struct cond *c,
+    const struct cond_value *v, unsigned int rule)
+{
+	struct mp_lit	*l;
+
+	fe->lits = reallocarray(fe->lits, fe->nlits + 1, sizeof *fe->lits);
+	if (fe->lits == NULL)
+		fatal("reallocarray");
+	l = &fe->lits[fe->nlits++];
+	l->s = v->s;
+	l->len = v->len;
+	l->rule = rule;
+	l->nocase = c->nocase;
+	l->end = c->op == COND_ENDSWITH;
+}
+
+/* Whether the value may satisfy the literal: exactly rule_value_match. */
+static bool
+mp_lit_match(const struct mp_lit *l, struct span v)
+{
+	const char	*p;
+	size_t		 i;
+
+	if (v.len < l->len)
+		return false;
+	p = l->end ? v.p + v.len - l->len : v.p;
+	if (!l->nocase)
+		return memcmp(p, l->s, l->len) == 0;
+	for (i = 0; i < l->len; i++)
+		if (tolower((unsigned char)p[i]) !=
+		    tolower((unsigned char)l->s[i]))
+			return false;
+	return true;
 }
 
 /* Insert an equals value into the field's hash table. */
@@ -390,14 +505,8 @@ mp_index(struct mp_dataset *d, unsigned int local, const struct mp_pick *pk)
 				mp_set(fe->hs_rules, local);
 				break;
 			case COND_STARTSWITH:
-				mp_pat_add(fe, mp_literal(v->s, v->len, true,
-				    false), fl, local);
-				mp_set(fe->hs_rules, local);
-				break;
 			case COND_ENDSWITH:
-				mp_pat_add(fe, mp_literal(v->s, v->len, false,
-				    true), fl, local);
-				mp_set(fe->hs_rules, local);
+				mp_lit_add(fe, c, v, local);
 				break;
 			case COND_REGEX:
 				if ((fold = strdup(v->s)) == NULL)
@@ -427,6 +536,7 @@ mp_pat_drop_rule(struct mp_field *fe, unsigned int local)
 		fe->pats[j] = fe->pats[i];
 		fe->flags[j] = fe->flags[i];
 		fe->ids[j] = fe->ids[i];
+		fe->anch[j] = fe->anch[i];
 		j++;
 	}
 	fe->npats = j;
@@ -434,35 +544,76 @@ mp_pat_drop_rule(struct mp_field *fe, unsigned int local)
 }
 
 /*
- * Compile the field's database.  A pattern Hyperscan refuses sends its
+ * Compile the patterns of fe whose anch is anchored into one database, *db
+ * (NULL when there are none).  Pattern ids are indexes into fe->ids.
+ * Returns HS_SUCCESS, or the error with *bad the failing pattern's index
+ * (-1 when no one pattern is to blame).
+ */
+static hs_error_t
+mp_compile_part(struct mp_field *fe, bool anchored, hs_database_t **db,
+    long *bad)
+{
+	hs_compile_error_t	*err;
+	const char		**pats;
+	unsigned int		*flags, *seq, n = 0;
+	size_t			 i;
+	hs_error_t		 rc;
+
+	*db = NULL;
+	*bad = -1;
+	if ((pats = calloc(fe->npats, sizeof *pats)) == NULL ||
+	    (flags = calloc(fe->npats, sizeof *flags)) == NULL ||
+	    (seq = calloc(fe->npats, sizeof *seq)) == NULL)
+		fatal("calloc");
+	for (i = 0; i < fe->npats; i++) {
+		if (fe->anch[i] != anchored)
+			continue;
+		pats[n] = fe->pats[i];
+		flags[n] = fe->flags[i];
+		seq[n++] = (unsigned int)i;
+	}
+	rc = HS_SUCCESS;
+	if (n > 0) {
+		rc = hs_compile_multi(pats, flags, seq, n, HS_MODE_BLOCK, NULL,
+		    db, &err);
+		if (rc != HS_SUCCESS) {
+			*db = NULL;
+			log_debug("prefilter for %s: %s",
+			    record_field_name(fe->field), err->message);
+			if (err->expression >= 0 &&
+			    (unsigned int)err->expression < n)
+				*bad = seq[err->expression];
+			hs_free_compile_error(err);
+		}
+	}
+	free(pats);
+	free(flags);
+	free(seq);
+	return rc;
+}
+
+/*
+ * Compile the field's databases.  A pattern Hyperscan refuses sends its
  * rule to the always-evaluated set, and the rest is compiled again.
  */
 static void
 mp_compile(struct match_plan *mp, struct mp_dataset *d, struct mp_field *fe)
 {
-	hs_compile_error_t	*err;
-	unsigned int		 local, *seq;
-	size_t			 i;
-	hs_error_t		 rc;
+	unsigned int	 local;
+	long		 bad;
 
 	while (fe->npats > 0) {
-		/* Pattern ids index ids[] (NULL would make them all 0). */
-		if ((seq = calloc(fe->npats, sizeof *seq)) == NULL)
-			fatal("calloc");
-		for (i = 0; i < fe->npats; i++)
-			seq[i] = (unsigned int)i;
-		rc = hs_compile_multi((const char *const *)fe->pats, fe->flags,
-		    seq, (unsigned int)fe->npats, HS_MODE_BLOCK, NULL, &fe->db,
-		    &err);
-		free(seq);
-		if (rc == HS_SUCCESS)
-			break;
-		fe->db = NULL;
-		if (err->expression < 0) {
-			log_warnx("prefilter for %s: %s; every rule on it is "
-			    "evaluated in full", record_field_name(fe->field),
-			    err->message);
-			hs_free_compile_error(err);
+		if (mp_compile_part(fe, false, &fe->db, &bad) == HS_SUCCESS) {
+			if (mp_compile_part(fe, true, &fe->adb, &bad) ==
+			    HS_SUCCESS)
+				break;
+			hs_free_database(fe->db);
+			fe->db = NULL;
+		}
+		if (bad < 0) {
+			log_warnx("prefilter for %s failed; every rule on it "
+			    "is evaluated in full",
+			    record_field_name(fe->field));
 			while (fe->npats > 0) {
 				local = fe->ids[0];
 				mp_set(d->always, local);
@@ -470,16 +621,15 @@ mp_compile(struct match_plan *mp, struct mp_dataset *d, struct mp_field *fe)
 			}
 			return;
 		}
-		local = fe->ids[err->expression];
-		log_debug("rule %s: no prefilter for %s (%s)",
-		    d->rules[local]->id, record_field_name(fe->field),
-		    err->message);
-		hs_free_compile_error(err);
+		local = fe->ids[bad];
+		log_debug("rule %s: no prefilter for %s", d->rules[local]->id,
+		    record_field_name(fe->field));
 		mp_set(d->always, local);
 		mp_pat_drop_rule(fe, local);
 	}
-	if (fe->db != NULL && hs_alloc_scratch(fe->db, &mp->scratch) !=
-	    HS_SUCCESS)
+	if ((fe->db != NULL && hs_alloc_scratch(fe->db, &mp->scratch) !=
+	    HS_SUCCESS) || (fe->adb != NULL &&
+	    hs_alloc_scratch(fe->adb, &mp->scratch) != HS_SUCCESS))
 		fatalx("hs_alloc_scratch");
 }
 
@@ -498,7 +648,10 @@ mp_dataset_free(struct mp_dataset *d)
 		free(fe->pats);
 		free(fe->flags);
 		free(fe->ids);
+		free(fe->anch);
+		free(fe->lits);
 		hs_free_database(fe->db);
+		hs_free_database(fe->adb);
 		free(fe->hs_rules);
 		free(fe->eq);
 		free(fe->fold_rules);
@@ -702,20 +855,21 @@ match_plan_run(struct ruleset *rs, const struct record *rec,
 		if (!record_has(rec, fe->field))
 			continue;
 		v = record_get(rec, fe->field);
-		if (fe->db != NULL) {
-			if (!mp_ascii(v.p, v.len)) {
+		if (fe->db != NULL || fe->adb != NULL) {
+			sc.cand = cand;
+			sc.ids = fe->ids;
+			if (!mp_ascii(v.p, v.len) || (fe->db != NULL &&
+			    hs_scan(fe->db, v.p, (unsigned int)v.len, 0,
+			    mp->scratch, mp_on_match, &sc) != HS_SUCCESS) ||
+			    (fe->adb != NULL && hs_scan(fe->adb, v.p,
+			    (unsigned int)v.len, 0, mp->scratch, mp_on_match,
+			    &sc) != HS_SUCCESS))
 				for (k = 0; k < d->nwords; k++)
 					cand[k] |= fe->hs_rules[k];
-			} else {
-				sc.cand = cand;
-				sc.ids = fe->ids;
-				if (hs_scan(fe->db, v.p, (unsigned int)v.len, 0,
-				    mp->scratch, mp_on_match, &sc) !=
-				    HS_SUCCESS)
-					for (k = 0; k < d->nwords; k++)
-						cand[k] |= fe->hs_rules[k];
-			}
 		}
+		for (k = 0; k < fe->nlits; k++)
+			if (mp_lit_match(&fe->lits[k], v))
+				mp_set(cand, fe->lits[k].rule);
 		if (fe->neq == 0)
 			continue;
 		mp_eq_probe(fe, cand, rule_hash(0, v.p, v.len), MP_EXACT);

@@ -2,11 +2,12 @@
  * match.h: the prefilter that keeps matching from running every rule on
  * every event.  For each event.dataset seen, the rules whose logsource
  * covers it are indexed by one condition each that every match needs: a
- * regex, contains, startswith or endswith goes into one Hyperscan (or
- * Vectorscan) block-mode database per field, an equals into a hash table
- * per field.  An event runs one scan per indexed field it has, and only
- * the rules whose prefilter hit (plus those that have none) are evaluated
- * in full with PCRE2.  The prefilter only ever admits more candidates than
+ * regex or contains goes into Hyperscan (or Vectorscan) block-mode
+ * databases per field (one for ^-anchored patterns, one for the rest), a
+ * startswith or endswith into a list compared directly, an equals into a
+ * hash table per field.  An event runs the scans of each indexed field it
+ * has, and only the rules whose prefilter hit (plus those that have none)
+ * are evaluated in full with PCRE2.  The prefilter only ever admits more candidates than
  * match, never fewer: results are those of evaluating every rule.
  */
 #ifndef KEIBI_MATCH_H

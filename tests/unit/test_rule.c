@@ -428,6 +428,71 @@ test_prefilter_sound(void **state)
 	free(dir);
 }
 
+/* The ids matched by a proxy record with url.original and url.path set. */
+static void
+split_ids(struct ruleset *rs, const char *url, const char *path,
+    const char *want)
+{
+	struct tu_rec		 tr;
+	const struct record	*rec;
+	char			 a[1024], b[1024];
+
+	tu_rec_start(&tr, "proxy.squid", 1000 * TU_SEC);
+	tu_set(&tr, "url.original", url);
+	tu_set(&tr, "url.path", path);
+	rec = tu_rec_done(&tr);
+	matched_ids(rs, rec, true, a, sizeof a);
+	matched_ids(rs, rec, false, b, sizeof b);
+	if (strcmp(a, want) != 0 || strcmp(b, want) != 0)
+		fprintf(stderr, "%s: with %s, without %s, want %s\n", url, a,
+		    b, want);
+	assert_string_equal(a, want);
+	assert_string_equal(b, want);
+}
+
+/*
+ * The prefilter's split of a field: startswith and endswith compared
+ * directly, patterns whose every alternative starts with ^ in a database
+ * of their own, floating ones in another, and an equals preferred to a
+ * pattern when a rule has both.
+ */
+static void
+test_prefilter_split(void **state)
+{
+	struct ruleset	*rs = tu_load("rules:\n"
+	    RULE("SW", "{url.original: {startswith: 'Stratum+', nocase: true}}")
+	    RULE("SWC", "{url.original: {startswith: 'ftp:'}}")
+	    RULE("EW", "{url.original: {endswith: .EXE, nocase: true}}")
+	    RULE("AN", "{url.original: "
+	    "{regex: '^http://[0-9.]+/|^https://[a|]'}}")
+	    RULE("NA", "{url.original: {regex: '(?:x|^y)z'}}")
+	    RULE("CL", "{url.original: {regex: '^[|]q|kk'}}")
+	    RULE("FL", "{url.original: {regex: 'passwd$'}}")
+	    RULE("EQ", "{url.path: [/ca, /pixel.gif], "
+	    "url.original: {regex: '^http://[^/?]+/[^/?]+$'}}"));
+
+	split_ids(rs, "STRATUM+tcp://pool:3333", "", "SW ");
+	split_ids(rs, "xstratum+tcp://pool", "", "");
+	split_ids(rs, "ftp://a/b", "/b", "SWC ");
+	split_ids(rs, "FTP://a/b", "/b", "");
+	split_ids(rs, "http://a/setup.exe", "/setup.exe", "EW ");
+	split_ids(rs, "http://a/setup.Exe?x", "/setup.Exe", "");
+	split_ids(rs, "http://10.1.2.3/x", "/x", "AN ");
+	split_ids(rs, "https://|b/", "/", "AN ");
+	split_ids(rs, "see http://10.1.2.3/x", "/x", "");
+	split_ids(rs, "yz", "", "NA ");
+	split_ids(rs, "ayz", "", "");
+	split_ids(rs, "axz", "", "NA ");
+	split_ids(rs, "|q", "", "CL ");
+	split_ids(rs, "a|q", "", "");
+	split_ids(rs, "akk", "", "CL ");
+	split_ids(rs, "/etc/passwd", "/etc/passwd", "FL ");
+	split_ids(rs, "http://c2.example/pixel.gif", "/pixel.gif", "EQ ");
+	split_ids(rs, "http://c2.example/a/pixel.gif", "/a/pixel.gif", "");
+	split_ids(rs, "http://c2.example/ca?x", "/ca", "");
+	ruleset_free(rs);
+}
+
 /* The shipped file of the override tests: a count, its input, a plain. */
 static const char ovr_shipped[] = "rules:\n"
     "  - id: IN\n    title: t\n    category: malware\n    severity: low\n"
@@ -645,6 +710,7 @@ main(void)
 		cmocka_unit_test(test_suppress),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_prefilter_sound),
+		cmocka_unit_test(test_prefilter_split),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_override_errors),
 		cmocka_unit_test(test_override_reload),
