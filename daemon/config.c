@@ -166,6 +166,7 @@ static void	cfg_inc_c2_hosts(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_worm_link(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_samples(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_max_open(struct cfg_load *, struct cnode *, void *);
+static void	cfg_inc_commit(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_language(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_csirt(struct cfg_load *, struct cnode *, void *);
 static void	cfg_inc_org(struct cfg_load *, struct cnode *, void *);
@@ -273,6 +274,7 @@ static const struct cfg_key cfg_incident_keys[] = {
 	{ .name = "worm_link", .fn = cfg_inc_worm_link },
 	{ .name = "samples", .fn = cfg_inc_samples },
 	{ .name = "max_open", .fn = cfg_inc_max_open },
+	{ .name = "commit_interval", .fn = cfg_inc_commit },
 	{ .name = "language", .fn = cfg_inc_language },
 	{ .name = "csirt_name", .fn = cfg_inc_csirt },
 	{ .name = "organization", .fn = cfg_inc_org },
@@ -2234,6 +2236,20 @@ cfg_inc_max_open(struct cfg_load *cl, struct cnode *n, void *arg)
 	    &((struct incident_conf *)arg)->max_open);
 }
 
+/*
+ * incidents.commit_interval: milliseconds the incident store waits between
+ * two commits of its batch while alerts come in (0: every turn of the
+ * loop).  Checkpoints, control requests, reloads and the stop commit at
+ * once whatever it says; the checkpoint comes every second, so more than
+ * CONFIG_INC_COMMIT_MAX would change nothing.
+ */
+static void
+cfg_inc_commit(struct cfg_load *cl, struct cnode *n, void *arg)
+{
+	cfg_number_set(cl, n, "commit_interval", 0, CONFIG_INC_COMMIT_MAX,
+	    &((struct incident_conf *)arg)->commit_interval);
+}
+
 /* incidents.language: of titles and summaries. */
 static void
 cfg_inc_language(struct cfg_load *cl, struct cnode *n, void *arg)
@@ -2399,6 +2415,7 @@ config_load_buffer(const char *name, const char *buf, size_t len,
 	conf->incidents.worm_link = CONFIG_INC_WORM_LINK_DEFAULT;
 	conf->incidents.samples = CONFIG_INC_SAMPLES_DEFAULT;
 	conf->incidents.max_open = CONFIG_INC_MAX_OPEN_DEFAULT;
+	conf->incidents.commit_interval = CONFIG_INC_COMMIT_DEFAULT;
 	cidr_set_init(&conf->internal);
 	cidr_set_init(&conf->mail_servers);
 	cidr_set_init(&conf->proxies);

@@ -53,6 +53,8 @@ struct source_conf {
 #define CONFIG_INC_WORM_LINK_DEFAULT	3600		/* s: worm chain link */
 #define CONFIG_INC_SAMPLES_DEFAULT	20		/* raw lines kept */
 #define CONFIG_INC_MAX_OPEN_DEFAULT	10000		/* held in memory */
+#define CONFIG_INC_COMMIT_DEFAULT	250		/* ms between commits */
+#define CONFIG_INC_COMMIT_MAX		1000		/* ms, at most */
 #define CONFIG_OUT_TIMEOUT_DEFAULT	30		/* s per attempt */
 #define CONFIG_OUT_MAX_AGE_DEFAULT	86400		/* s before dead letter */
 #define CONFIG_OUT_BACKOFF_DEFAULT	300		/* s, longest wait */
@@ -66,6 +68,7 @@ struct incident_conf {
 	size_t		 worm_link;	/* s: infected, then infecting */
 	size_t		 samples;	/* raw lines kept per incident */
 	size_t		 max_open;	/* incidents held in memory */
+	size_t		 commit_interval; /* ms: least time between commits */
 	char		*language;	/* "en" or "ja": titles and summaries */
 	char		*csirt_name;	/* the issuing team, or NULL */
 	char		*organization;	/* the organisation, or NULL */

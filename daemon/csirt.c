@@ -3,7 +3,9 @@
  * outbox, started and stopped together in the order that loses nothing:
  * revisions are queued in the same transaction as the alerts that caused
  * them, the transaction commits before source positions are saved, and
- * only committed revisions are handed to the outputs.
+ * only committed revisions are handed to the outputs.  The batch commits
+ * at most every incidents.commit_interval ms from the tick, and at once
+ * at a checkpoint, a control request, a reload and the stop.
  *
  * This module must never make keibid fail after start-up because of the
  * store, a database or a receiver: it logs, counts and goes on (a store
@@ -48,10 +50,37 @@ struct csirt {
 	}			*counts;
 	size_t			 ncounts;
 	int64_t			 counted_at;
+
+	int64_t			 commit_ms;	/* last commit, monotonic */
 };
 
 #define CSIRT_COUNT_TTL		30	/* seconds a count is reused */
 #define CSIRT_COUNT_MAX		256	/* category/status pairs shown */
+
+/* Milliseconds on the monotonic clock. */
+static int64_t
+csirt_now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Write what the manager holds, commit the batch and let the outbox hand
+ * out what it committed; 0 or -1 (the batch stays to commit again).
+ */
+static int
+csirt_commit(struct csirt *c)
+{
+	int	rc;
+
+	rc = incident_sync(c->im);
+	c->commit_ms = csirt_now_ms();
+	outbox_kick(c->ob);
+	return rc;
+}
 
 /* Forget the cached incident counts. */
 static void
@@ -165,46 +194,54 @@ csirt_tick(struct csirt *c)
 	if (c == NULL)
 		return;
 	incident_tick(c->im, now);
-	outbox_kick(c->ob);
-	outbox_tick(c->ob, now);
 	/*
-	 * Commit at the end of every turn: keibictl and the next turn
-	 * find the store unlocked between two turns of the loop.
+	 * A commit is a synchronous write of the WAL (synchronous=FULL):
+	 * under a steady flow of alerts one per turn of the loop would cost
+	 * the loop more than the reading does.  The batch is committed at
+	 * most every commit_interval ms here, and at once by a checkpoint
+	 * (before positions are saved), a control request (before its
+	 * answer), a reload and the stop.  Until then the outbox hands out
+	 * only what an earlier commit made durable, and keibictl reads the
+	 * last commit.
 	 */
-	if (store_in_txn(c->st))
-		incident_sync(c->im);
+	if (store_in_txn(c->st) && csirt_now_ms() - c->commit_ms >=
+	    (int64_t)c->conf->incidents.commit_interval)
+		csirt_commit(c);
+	else
+		outbox_kick(c->ob);
+	outbox_tick(c->ob, now);
 }
 
 int
 csirt_sync(struct csirt *c)
 {
-	int	rc;
-
 	if (c == NULL)
 		return 0;
-	rc = incident_sync(c->im);
-	outbox_kick(c->ob);
-	return rc;
+	return csirt_commit(c);
 }
 
 void
 csirt_stop(struct csirt *c, int ms)
 {
 	struct incident_stats	 is;
+	struct store_stats	 ss;
 
 	if (c == NULL)
 		return;
 	incident_flush(c->im);
-	if (incident_sync(c->im) != 0)
+	if (csirt_commit(c) != 0)
 		log_warnx("the incident store could not commit; the last lines "
 		    "are read again at the next start");
-	outbox_kick(c->ob);
 	if (ms > 0 && !outbox_drain(c->ob, ms))
 		log_info("%lld incident revisions wait in the outbox for the "
 		    "next start", (long long)store_outbox_count(c->st, NULL));
 	/* What the drain delivered is committed too. */
-	incident_sync(c->im);
+	csirt_commit(c);
 	incident_stats(c->im, &is);
+	store_stats(c->st, &ss);
+	log_info("incident store: %llu commits, %llu ms committing",
+	    (unsigned long long)ss.commits,
+	    (unsigned long long)(ss.commit_us / 1000));
 }
 
 void
@@ -260,6 +297,10 @@ csirt_reload(struct csirt *c, const struct config *nconf)
 {
 	if (c == NULL)
 		return;
+	/* What the old configuration made is committed under it. */
+	if (csirt_commit(c) != 0)
+		log_warnx("reload: the incident store could not commit; it "
+		    "commits again with the next batch");
 	c->conf = nconf;
 	incident_set_conf(c->im, nconf);
 	/* Without a prepared one, the enricher was opened for nconf. */
@@ -310,14 +351,16 @@ csirt_control(struct csirt *c, const struct control_req *req,
 	}
 	if (incident_change(c->im, req->id, &ch, cause) != 0)
 		return NULL;
-	/* Commit now: the answer says the change is stored. */
-	if (incident_sync(c->im) != 0) {
+	/*
+	 * Commit now, whatever commit_interval says: the answer says the
+	 * change is stored.
+	 */
+	if (csirt_commit(c) != 0) {
 		if (asprintf(cause, "the incident store could not commit the "
 		    "change; it is written with the next commit") == -1)
 			fatal("asprintf");
 		return NULL;
 	}
-	outbox_kick(c->ob);
 	res = json_pack("{s:s, s:s, s:s}", "id", req->id, "change", name,
 	    "by", who->user);
 	if ((doc = store_incident_doc(c->st, req->id)) != NULL &&
@@ -344,6 +387,7 @@ csirt_metrics(struct csirt *c, struct evbuffer *b)
 {
 	struct incident_stats	 is;
 	struct outbox_stats	 os;
+	struct store_stats	 ss;
 	struct csirt_count	*k;
 	size_t			 i;
 
@@ -382,6 +426,15 @@ csirt_metrics(struct csirt *c, struct evbuffer *b)
 	    "keibi_outbox_dead_total %llu\n",
 	    (unsigned long long)is.opened, (unsigned long long)os.delivered,
 	    (unsigned long long)os.dead);
+	store_stats(c->st, &ss);
+	evbuffer_add_printf(b, "# HELP keibi_store_commits_total Commits of "
+	    "the incident store.\n# TYPE keibi_store_commits_total counter\n"
+	    "keibi_store_commits_total %llu\n"
+	    "# HELP keibi_store_commit_seconds_total Time the loop spent "
+	    "committing the incident store.\n"
+	    "# TYPE keibi_store_commit_seconds_total counter\n"
+	    "keibi_store_commit_seconds_total %.6f\n",
+	    (unsigned long long)ss.commits, (double)ss.commit_us / 1e6);
 }
 
 void
@@ -389,6 +442,7 @@ csirt_summary(struct csirt *c, FILE *f)
 {
 	struct incident_stats	is;
 	struct outbox_stats	os;
+	struct store_stats	ss;
 
 	if (c == NULL)
 		return;
@@ -402,4 +456,8 @@ csirt_summary(struct csirt *c, FILE *f)
 	    (unsigned long long)is.duplicates, (unsigned long long)os.delivered,
 	    (long long)store_outbox_count(c->st, NULL),
 	    (unsigned long long)os.dead);
+	store_stats(c->st, &ss);
+	fprintf(f, "incident store: %llu commits, %llu ms committing\n",
+	    (unsigned long long)ss.commits,
+	    (unsigned long long)(ss.commit_us / 1000));
 }

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sqlite3.h>
@@ -206,6 +207,7 @@ struct store {
 	bool		 txn;
 	bool		 rdonly;
 	int		 data_version;
+	struct store_stats stats;
 };
 
 int	store_begin(struct store *);
@@ -461,21 +463,35 @@ store_begin(struct store *st)
 int
 store_commit(struct store *st)
 {
+	struct timespec	t0, t1;
+	int		rc = 0;
+
 	if (!st->txn)
 		return 0;
 	st->txn = false;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
 		store_err(st, "commit");
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+		rc = -1;
 	}
-	return 0;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	st->stats.commits++;
+	st->stats.commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
+	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return rc;
 }
 
 bool
 store_in_txn(const struct store *st)
 {
 	return st->txn;
+}
+
+void
+store_stats(const struct store *st, struct store_stats *s)
+{
+	*s = st->stats;
 }
 
 bool

@@ -102,6 +102,13 @@ int		 store_begin(struct store *);
 int		 store_commit(struct store *);
 /* True while a batch is open. */
 bool		 store_in_txn(const struct store *);
+
+/* Commits since open and the time they took (the caller's loop waited). */
+struct store_stats {
+	uint64_t	commits;
+	uint64_t	commit_us;
+};
+void		 store_stats(const struct store *, struct store_stats *);
 /* True if another process committed since the last call. */
 bool		 store_changed(struct store *);
 

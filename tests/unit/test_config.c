@@ -980,6 +980,8 @@ test_incident_keys(void **state)
 	assert_int_equal(conf->incidents.throttle,
 	    CONFIG_INC_THROTTLE_DEFAULT);
 	assert_int_equal(conf->incidents.max_new, CONFIG_INC_MAX_NEW_DEFAULT);
+	assert_int_equal(conf->incidents.commit_interval,
+	    CONFIG_INC_COMMIT_DEFAULT);
 	assert_null(conf->geoip_country);
 	assert_null(conf->inventory);
 	config_free(conf);
@@ -987,6 +989,7 @@ test_incident_keys(void **state)
 	conf = load_ok(HEAD "incidents:\n  idle: 1h\n  reopen: 2d\n"
 	    "  throttle: 90\n  max_new_per_minute: 0\n  c2_hosts: 5\n"
 	    "  worm_link: 30m\n  samples: 5\n  max_open: 100\n"
+	    "  commit_interval: 0\n"
 	    "  language: ja\n  csirt_name: csirt.example.jp\n"
 	    "  organization: Example K.K.\n"
 	    "geoip: {country: GeoLite2-Country.mmdb, asn: /db/asn.mmdb}\n"
@@ -999,6 +1002,7 @@ test_incident_keys(void **state)
 	assert_int_equal(conf->incidents.worm_link, 1800);
 	assert_int_equal(conf->incidents.samples, 5);
 	assert_int_equal(conf->incidents.max_open, 100);
+	assert_int_equal(conf->incidents.commit_interval, 0);
 	assert_string_equal(conf->incidents.language, "ja");
 	assert_string_equal(conf->incidents.csirt_name, "csirt.example.jp");
 	assert_string_equal(conf->geoip_country,
@@ -1012,6 +1016,10 @@ test_incident_keys(void **state)
 	expect(HEAD "incidents: {throttle: soon}\n",
 	    F ":6:23: throttle must be a duration like 90, 30s, 10m, 2h or "
 	    "1d, not 'soon'");
+	expect(HEAD "incidents: {commit_interval: 2000}\n",
+	    F ":6:30: commit_interval must be from 0 to 1000");
+	expect(HEAD "incidents: {commit_interval: 250ms}\n",
+	    F ":6:30: commit_interval must be a whole number, not '250ms'");
 	expect(HEAD "incidents: {language: fr}\n",
 	    F ":6:23: language must be one of en, ja, not 'fr'");
 	expect(HEAD "incidents: {throtle: 1m}\n",
