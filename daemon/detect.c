@@ -20,6 +20,9 @@
 
 #define DETECT_SUPPRESS_KEYS	65536	/* suppression keys per rule */
 #define DETECT_PREFETCH_MAX	8	/* beacon rules loaded ahead */
+#if DETECT_MAX_DATASETS > 64
+#error "pf_known and pf_cov hold one bit per dataset index"
+#endif
 
 extern const struct rule_ops detect_beacon_ops;
 extern const struct rule_ops detect_scan_ops;
@@ -52,6 +55,14 @@ struct detect {
 	const struct ruleset *pf_rs;
 	struct rule	*pf[DETECT_PREFETCH_MAX];
 	size_t		 npf;
+	/*
+	 * Per beacon rule, one bit per dataset index: whether its logsource
+	 * covers that dataset (pf_cov), once worked out (pf_known).  A rule
+	 * that cannot see the record is never fed it: its keys would be
+	 * hashed for nothing.
+	 */
+	uint64_t	 pf_known[DETECT_PREFETCH_MAX];
+	uint64_t	 pf_cov[DETECT_PREFETCH_MAX];
 };
 
 struct detect_ctx {
@@ -361,7 +372,31 @@ detect_prefetch_plan(struct detect *d, const struct ruleset *rs)
 		if (rs->v[i]->kind == RK_DETECTOR &&
 		    rs->v[i]->ops == &detect_beacon_ops)
 			d->pf[d->npf++] = rs->v[i];
+	memset(d->pf_known, 0, sizeof d->pf_known);
+	memset(d->pf_cov, 0, sizeof d->pf_cov);
 	d->pf_rs = rs;
+}
+
+/*
+ * True if beacon rule i of the prefetch plan covers the record's dataset.
+ * Cached per dataset index, except for the last index, which datasets
+ * share once the table is full.
+ */
+static bool
+detect_prefetch_covers(struct detect *d, size_t i, const struct record *rec)
+{
+	uint64_t	bit;
+
+	if (d->cur >= DETECT_MAX_DATASETS - 1)
+		return rule_covers(d->pf[i], record_get(rec,
+		    RF_EVENT_DATASET));
+	bit = (uint64_t)1 << d->cur;
+	if ((d->pf_known[i] & bit) == 0) {
+		if (rule_covers(d->pf[i], record_get(rec, RF_EVENT_DATASET)))
+			d->pf_cov[i] |= bit;
+		d->pf_known[i] |= bit;
+	}
+	return (d->pf_cov[i] & bit) != 0;
 }
 
 void
@@ -380,7 +415,8 @@ detect_event(struct ruleset *rs, const struct record *rec, rule_match_cb cb,
 	if (ctx.d->pf_rs != rs)
 		detect_prefetch_plan(ctx.d, rs);
 	for (i = 0; i < ctx.d->npf; i++)
-		beacon_prefetch(rs, ctx.d->pf[i], rec, ctx.d->gen);
+		if (detect_prefetch_covers(ctx.d, i, rec))
+			beacon_prefetch(rs, ctx.d->pf[i], rec, ctx.d->gen);
 	match_plan_run(rs, rec, detect_on_match, &ctx);
 }
 

@@ -64,8 +64,11 @@ bench_alert(void *arg, struct rule *r, const struct record *rec)
 	if (show == -1)
 		show = getenv("BENCH_ALERTS") != NULL;
 	if (show) {
-		src = record_get(rec, RF_SOURCE_IP);
-		why = record_get(rec, RF_EVENT_REASON);
+		/* A field not set on this record may hold an older span. */
+		src = record_has(rec, RF_SOURCE_IP) ?
+		    record_get(rec, RF_SOURCE_IP) : SPAN_NULL;
+		why = record_has(rec, RF_EVENT_REASON) ?
+		    record_get(rec, RF_EVENT_REASON) : SPAN_NULL;
 		fprintf(stderr, "%s\t%.*s\t%.*s\n", r->id, (int)src.len,
 		    src.p != NULL ? src.p : "", (int)why.len,
 		    why.p != NULL ? why.p : "");
