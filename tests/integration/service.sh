@@ -190,11 +190,14 @@ fi
 "$probe" http "$port" /metrics >scrape.raw
 check "GET /metrics answers 200" 1 "$(head -n 1 scrape.raw | grep -c ' 200 ')"
 sed '1,/^\r*$/d' scrape.raw >scrape.txt
-bad=$(awk '
+# A sample value is a Go float: 12, 0.5, 5e-06, 1.5E+10, +Inf, -Inf, NaN.
+awk '
 	/^# (HELP|TYPE) / { next }
-	/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? -?[0-9.eE+]+$/ { next }
+	/^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? (-?[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?|[-+]Inf|NaN)$/ { next }
 	{ print "bad line: " $0; n++ }
-	END { print n + 0 }' scrape.txt | tail -n 1)
+	END { print n + 0 }' scrape.txt >scrape.bad
+grep '^bad line' scrape.bad
+bad=$(tail -n 1 scrape.bad)
 check "every metrics line parses as Prometheus text" 0 "$bad"
 metric() { awk -v m="$1" '$1 == m { print $2 }' scrape.txt; }
 check "lines of source fw, over two pipeline restarts" 3 \
