@@ -950,12 +950,7 @@ struct source_cand {
 	int64_t		 mtime_ns;
 };
 
-/*
- * True if suffix (what follows the source's name) is a usual rotated
- * name: a separator (. - _), then digits with . - _ between them (.1,
- * -20251121, -2025112113, .2025-11-21, -20251121.1), then maybe ".gz".
- */
-static bool
+bool
 source_rotated_suffix(const char *sfx, size_t *len, long *num, bool *gz)
 {
 	size_t	n = strlen(sfx), i;

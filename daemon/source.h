@@ -152,6 +152,15 @@ void		 source_free(struct source *);
 int		 source_open(struct source *, const struct source_pos *);
 
 /*
+ * True if suffix (what follows a source file's name) is a usual rotated
+ * name: a separator (. - _), then digits with . - _ between them (.1,
+ * -20251121, -2025112113, .2025-11-21, -20251121.1), then maybe ".gz"
+ * (*gz).  *len is its length without ".gz"; *num is N for ".N", else -1.
+ */
+bool		 source_rotated_suffix(const char *suffix, size_t *len,
+		    long *num, bool *gz);
+
+/*
  * Read at most budget bytes, handing every byte to the archive and every
  * complete line to detection.  Follows rename rotation (the old file is
  * drained until it has been quiet for rotate_wait) and truncation (with a

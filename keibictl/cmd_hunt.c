@@ -60,6 +60,7 @@
 #include "rule.h"
 #include "segidx.h"
 #include "segread.h"
+#include "source.h"
 #include "tz.h"
 
 #define HUNT_TOP		20	/* rows per summary table (text) */
@@ -319,50 +320,6 @@ hunt_time_text(struct tz *tz, int64_t us, char *buf, size_t size)
 	int64_t	s = us >= 0 ? us / 1000000 : -((-us + 999999) / 1000000);
 
 	record_format_time(us, tz_offset_at(tz, s), 0, buf, size);
-}
-
-/*
- * Parse a time given on the command line: "YYYY-MM-DD", with " HH:MM" or
- * "THH:MM[:SS]", then "Z", "+HH:MM" or nothing (the display zone).
- */
-static int
-hunt_parse_time(const char *s, struct tz *tz, int64_t *out)
-{
-	int		 y, mo, d, h = 0, mi = 0, se = 0, oh, om, n = 0;
-	int32_t		 off;
-	const char	*p;
-	int64_t		 t;
-
-	if (strlen(s) < 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) !=
-	    3 || n != 10)
-		return -1;
-	p = s + 10;
-	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
-			return -1;
-		p += 6;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &se, &n) != 1 || n != 2)
-				return -1;
-			p += 3;
-		}
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || se < 0 || se > 60)
-		return -1;
-	t = tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-	if (*p == '\0')
-		t = tz_to_utc(tz, y, mo, d, h, mi, se, &off);
-	else if (p[0] == 'Z' && p[1] == '\0')
-		;
-	else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 &&
-	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
-	    oh >= 0 && oh < 24 && om >= 0 && om < 60)
-		t -= (p[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-	else
-		return -1;
-	*out = t * 1000000;
-	return 0;
 }
 
 /* A decimal number in [min, max]; *errstr set (static text) if not. */
@@ -1662,26 +1619,18 @@ hunt_run(struct hunt *h, size_t nthreads)
 
 /*
  * True if sfx (what follows a source file's name) is a rotated name as
- * keibid reads them (daemon/source.c): a separator (. - _), then digits
- * with . - _ between them (.1, -20251121, -2025112113, .2025-11-21,
- * -20251121.1).  Compressed ones (.gz) are left out: keibid does not
- * write to them, and what it has read of them is sealed before they are
- * let go; their bytes are not at the offsets the manifest gives.
+ * keibid reads them (source_rotated_suffix) and not compressed: keibid
+ * does not write to a .gz, what it read of one is sealed before it is let
+ * go, and its bytes are not at the offsets the manifest gives.
  */
 static bool
-hunt_rotated_suffix(const char *sfx)
+hunt_rotated_plain(const char *sfx)
 {
-	size_t	n = strlen(sfx), i;
+	size_t	len;
+	long	num;
+	bool	gz;
 
-	if (n < 2 || strchr(".-_", sfx[0]) == NULL ||
-	    sfx[1] < '0' || sfx[1] > '9' ||
-	    sfx[n - 1] < '0' || sfx[n - 1] > '9')
-		return false;
-	for (i = 1; i < n; i++)
-		if ((sfx[i] < '0' || sfx[i] > '9') &&
-		    strchr(".-_", sfx[i]) == NULL)
-			return false;
-	return true;
+	return source_rotated_suffix(sfx, &len, &num, &gz) && !gz;
 }
 
 /*
@@ -1716,7 +1665,7 @@ hunt_unsealed_names(const char *path)
 		while ((de = readdir(d)) != NULL &&
 		    n < HUNT_MAX_ROTATED + 1) {
 			if (strncmp(de->d_name, base, blen) != 0 ||
-			    !hunt_rotated_suffix(de->d_name + blen))
+			    !hunt_rotated_plain(de->d_name + blen))
 				continue;
 			if (asprintf(&v[n++], "%s/%s", dir, de->d_name) == -1)
 				fatal("asprintf");
@@ -2037,21 +1986,19 @@ hunt_options(struct hunt *h, int argc, char **argv, const char **dir,
 		exit(HUNT_EXIT_USAGE);
 	}
 	if (since != NULL) {
-		if ((d = rule_parse_duration(since)) > 0)
-			h->f.from = ((int64_t)time(NULL)) * 1000000 - d;
-		else if (hunt_parse_time(since, h->tz, &t) == 0)
+		if (ctl_parse_since(since, h->tz, &t) == 0)
 			h->f.from = t;
 		else
 			bad = true;
 	}
 	if (from != NULL) {
-		if (hunt_parse_time(from, h->tz, &t) != 0)
+		if (ctl_parse_time(from, h->tz, &t) != 0)
 			bad = true;
 		else
 			h->f.from = t;
 	}
 	if (to != NULL) {
-		if (hunt_parse_time(to, h->tz, &t) != 0)
+		if (ctl_parse_time(to, h->tz, &t) != 0)
 			bad = true;
 		else
 			h->f.to = t;
@@ -2060,7 +2007,7 @@ hunt_options(struct hunt *h, int argc, char **argv, const char **dir,
 		d = HUNT_WINDOW_US;
 		if (window != NULL && (d = rule_parse_duration(window)) <= 0)
 			bad = true;
-		if (hunt_parse_time(at, h->tz, &t) != 0)
+		if (ctl_parse_time(at, h->tz, &t) != 0)
 			bad = true;
 		else {
 			h->f.from = t - d;

@@ -1129,47 +1129,6 @@ rp_files_select(struct replay *rp, const char *pname, const char *name,
 	return 0;
 }
 
-/* A time argument: YYYY-MM-DD[THH:MM[:SS]][Z|+HH:MM], local in tz. */
-static int
-rp_parse_time(const char *s, struct tz *tz, int64_t *out)
-{
-	int		 y, mo, d, h = 0, mi = 0, se = 0, oh, om, n = 0;
-	int32_t		 off;
-	const char	*p;
-	int64_t		 t;
-
-	if (strlen(s) < 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) !=
-	    3 || n != 10)
-		return -1;
-	p = s + 10;
-	if (*p == 'T' || *p == ' ') {
-		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
-			return -1;
-		p += 6;
-		if (*p == ':') {
-			if (sscanf(p + 1, "%2d%n", &se, &n) != 1 || n != 2)
-				return -1;
-			p += 3;
-		}
-	}
-	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
-	    mi < 0 || mi > 59 || se < 0 || se > 60)
-		return -1;
-	t = tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
-	if (*p == '\0')
-		t = tz_to_utc(tz, y, mo, d, h, mi, se, &off);
-	else if (p[0] == 'Z' && p[1] == '\0')
-		;
-	else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 &&
-	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
-	    oh >= 0 && oh < 24 && om >= 0 && om < 60)
-		t -= (p[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
-	else
-		return -1;
-	*out = t * 1000000;
-	return 0;
-}
-
 static int
 ctl_replay_exec(int argc, char **argv)
 {
@@ -1194,7 +1153,7 @@ ctl_replay_exec(int argc, char **argv)
 	const char	*dir = NULL, *tzcause, *pname = NULL, *zone = NULL;
 	const struct source_conf *sc = NULL;
 	size_t		 nsources = 0, nrules = 0, i, j;
-	int64_t		 d, t;
+	int64_t		 t;
 	int		 ch, rc = 0;
 	bool		 incidents = true, busy, bad = false;
 
@@ -1223,19 +1182,17 @@ ctl_replay_exec(int argc, char **argv)
 			sources[nsources++] = optarg;
 			break;
 		case 'S':
-			if ((d = rule_parse_duration(optarg)) > 0)
-				rp.from = (int64_t)time(NULL) * 1000000 - d;
-			else if (rp_parse_time(optarg, rp.tz, &t) == 0)
+			if (ctl_parse_since(optarg, rp.tz, &t) == 0)
 				rp.from = t;
 			else
 				bad = true;
 			break;
 		case 'F':
-			if (rp_parse_time(optarg, rp.tz, &rp.from) != 0)
+			if (ctl_parse_time(optarg, rp.tz, &rp.from) != 0)
 				bad = true;
 			break;
 		case 'T':
-			if (rp_parse_time(optarg, rp.tz, &rp.to) != 0)
+			if (ctl_parse_time(optarg, rp.tz, &rp.to) != 0)
 				bad = true;
 			break;
 		case 'd':

@@ -13,12 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keibictl.h"
 #include "live.h"
 #include "log.h"
 #include "parser.h"
+#include "rule.h"
+#include "tz.h"
 
 const char	*ctl_config_path;
 
@@ -104,6 +107,67 @@ ctl_config(void)
 		exit(1);
 	}
 	return conf;
+}
+
+/*
+ * A time given on the command line: "YYYY-MM-DD", with " HH:MM" or
+ * "THH:MM[:SS]", then "Z", "+HH:MM" or nothing (local time in tz), as
+ * microseconds since the epoch; 0, or -1 if it is not one.
+ */
+int
+ctl_parse_time(const char *s, struct tz *tz, int64_t *out)
+{
+	int		 y, mo, d, h = 0, mi = 0, se = 0, oh, om, n = 0;
+	int32_t		 off;
+	const char	*p;
+	int64_t		 t;
+
+	if (strlen(s) < 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) !=
+	    3 || n != 10)
+		return -1;
+	p = s + 10;
+	if (*p == 'T' || *p == ' ') {
+		if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &n) != 2 || n != 5)
+			return -1;
+		p += 6;
+		if (*p == ':') {
+			if (sscanf(p + 1, "%2d%n", &se, &n) != 1 || n != 2)
+				return -1;
+			p += 3;
+		}
+	}
+	if (mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 ||
+	    mi < 0 || mi > 59 || se < 0 || se > 60)
+		return -1;
+	t = tz_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + se;
+	if (*p == '\0')
+		t = tz_to_utc(tz, y, mo, d, h, mi, se, &off);
+	else if (p[0] == 'Z' && p[1] == '\0')
+		;
+	else if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6 &&
+	    sscanf(p + 1, "%2d:%2d%n", &oh, &om, &n) == 2 && n == 5 &&
+	    oh >= 0 && oh < 24 && om >= 0 && om < 60)
+		t -= (p[0] == '-' ? -1 : 1) * (oh * 3600 + om * 60);
+	else
+		return -1;
+	*out = t * 1000000;
+	return 0;
+}
+
+/*
+ * --since: a duration back from now ("30d", "12h") or a time as
+ * ctl_parse_time reads it; 0, or -1 if it is neither.
+ */
+int
+ctl_parse_since(const char *s, struct tz *tz, int64_t *out)
+{
+	int64_t	d;
+
+	if ((d = rule_parse_duration(s)) > 0) {
+		*out = (int64_t)time(NULL) * 1000000 - d;
+		return 0;
+	}
+	return ctl_parse_time(s, tz, out);
 }
 
 /* Parse "a,b,c" CIDRs into set; exits with a message on error. */
