@@ -86,32 +86,40 @@ output_alert_json(const struct rule *r, const struct record *rec)
 	return s;
 }
 
-static void *
-output_jsonl_open(const struct output_conf *oc, char **cause)
+int
+output_file_open(const struct output_conf *oc, char **cause)
 {
-	struct output_jsonl	*o;
+	int	fd;
 
 	if (oc->path == NULL) {
 		if (asprintf(cause, "jsonl output needs a 'path'") == -1)
 			fatal("asprintf");
-		return NULL;
+		return -1;
 	}
+	fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd == -1 && asprintf(cause, "%s: %s", oc->path,
+	    strerror(errno)) == -1)
+		fatal("asprintf");
+	return fd;
+}
+
+static void *
+output_jsonl_open(const struct output_conf *oc, char **cause)
+{
+	struct output_jsonl	*o;
+	int			 fd;
+
+	if ((fd = output_file_open(oc, cause)) == -1)
+		return NULL;
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		fatal("calloc");
-	o->fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (o->fd == -1) {
-		if (asprintf(cause, "%s: %s", oc->path, strerror(errno)) == -1)
-			fatal("asprintf");
-		free(o);
-		return NULL;
-	}
+	o->fd = fd;
 	if ((o->path = strdup(oc->path)) == NULL)
 		fatal("strdup");
 	return o;
 }
 
-/* Write all of buf, retrying short writes. */
-static int
+int
 output_write_all(int fd, const char *buf, size_t len)
 {
 	ssize_t	n;

@@ -119,4 +119,12 @@ int		 output_rollback(struct output *, const struct output_mark *m);
  */
 char		*output_alert_json(const struct rule *, const struct record *);
 
+/*
+ * For the file outputs: open oc->path to append lines (created 0640); the
+ * descriptor, or -1 with *cause.
+ */
+int		 output_file_open(const struct output_conf *oc, char **cause);
+/* Write all of buf, retrying short writes; 0, or -1 with errno. */
+int		 output_write_all(int fd, const char *buf, size_t len);
+
 #endif

@@ -41,21 +41,13 @@ static void *
 output_inc_open(const struct output_conf *oc, char **cause)
 {
 	struct output_inc	*o;
+	int			 fd;
 
-	if (oc->path == NULL) {
-		if (asprintf(cause, "jsonl output needs a 'path'") == -1)
-			fatal("asprintf");
+	if ((fd = output_file_open(oc, cause)) == -1)
 		return NULL;
-	}
 	if ((o = calloc(1, sizeof *o)) == NULL)
 		fatal("calloc");
-	o->fd = open(oc->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (o->fd == -1) {
-		if (asprintf(cause, "%s: %s", oc->path, strerror(errno)) == -1)
-			fatal("asprintf");
-		free(o);
-		return NULL;
-	}
+	o->fd = fd;
 	if ((o->path = strdup(oc->path)) == NULL)
 		fatal("strdup");
 	return o;
@@ -95,8 +87,7 @@ output_inc_deliver(void *arg, struct output_job *job)
 {
 	struct output_inc	*o = arg;
 	char			*line;
-	size_t			 len, off = 0;
-	ssize_t			 n;
+	size_t			 len;
 
 	/* Re-dumped by jansson: one line whatever the stored text holds. */
 	line = incident_dump(job->rec);
@@ -105,16 +96,10 @@ output_inc_deliver(void *arg, struct output_job *job)
 		fatal("realloc");
 	line[len++] = '\n';
 	line[len] = '\0';
-	while (off < len) {
-		n = write(o->fd, line + off, len - off);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			free(line);
-			job->done(job, OUTPUT_RETRY, 0, NULL, strerror(errno));
-			return 0;
-		}
-		off += (size_t)n;
+	if (output_write_all(o->fd, line, len) != 0) {
+		job->done(job, OUTPUT_RETRY, 0, NULL, strerror(errno));
+		free(line);
+		return 0;
 	}
 	free(line);
 	/* Durable, and so delivered, at the batch's fsync. */
