@@ -53,12 +53,6 @@
 #include "parser.h"
 #include "sysloghdr.h"
 
-struct courier_state {
-	struct parser_stats	 stats;
-	struct syslog_ctx	 sctx;
-	struct mailq		*q;
-};
-
 /* First occurrence of s in [p, end), or NULL. */
 static const char *
 co_find(const char *p, const char *end, const char *s)
@@ -188,7 +182,7 @@ co_starts(const char *p, const char *end, const char *s)
  * queue.  Keeps its client for the deliveries.  Returns 1 or -1.
  */
 static int
-co_newmsg(struct courier_state *st, const char *p, const char *end,
+co_newmsg(struct mailq_parser *st, const char *p, const char *end,
     struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -225,7 +219,7 @@ co_newmsg(struct courier_state *st, const char *p, const char *end,
 
 /* courierd "completed,id=ID": frees the message's entry.  Returns 1/-1. */
 static int
-co_completed(struct courier_state *st, const char *p, const char *end,
+co_completed(struct mailq_parser *st, const char *p, const char *end,
     struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -269,7 +263,7 @@ co_delivered_to(const char *p, const char *end, struct record *rec)
  * delivers on this host (courierlocal).  Returns 1, 0 (no "addr=") or -1.
  */
 static int
-co_delivery(struct courier_state *st, bool local, const char *p,
+co_delivery(struct mailq_parser *st, bool local, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -346,40 +340,9 @@ co_delivery(struct courier_state *st, bool local, const char *p,
 	return 1;
 }
 
-/* Build the state and its table; NULL on allocation failure. */
-static void *
-courier_state_new(const struct parser_opts *opts)
-{
-	struct courier_state	*st;
-
-	if ((st = calloc(1, sizeof *st)) == NULL)
-		return NULL;
-	if (opts != NULL) {
-		st->sctx.tz = opts->tz;
-		st->sctx.ref_us = opts->ref_us;
-	}
-	if ((st->q = mailq_new(opts != NULL ? opts->max_queue : 0)) == NULL) {
-		free(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Free the state and its table; accepts NULL. */
-static void
-courier_state_free(void *state)
-{
-	struct courier_state	*st = state;
-
-	if (st == NULL)
-		return;
-	mailq_free(st->q);
-	free(st);
-}
-
 /* One line.  Returns 1, 0 or -1. */
 static int
-courier_line(struct courier_state *st, const char *line, size_t len,
+courier_line(struct mailq_parser *st, const char *line, size_t len,
     struct record *rec)
 {
 	struct syslog_hdr	 hdr;
@@ -428,7 +391,7 @@ courier_line(struct courier_state *st, const char *line, size_t len,
 static int
 courier_parse(void *state, const char *line, size_t len, struct record *rec)
 {
-	struct courier_state	*st = state;
+	struct mailq_parser	*st = state;
 	int			 r;
 
 	r = courier_line(st, line, len, rec);
@@ -445,7 +408,7 @@ courier_parse(void *state, const char *line, size_t len, struct record *rec)
 static const struct parser_stats *
 courier_stats(void *state)
 {
-	struct courier_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	return &st->stats;
 }
@@ -454,7 +417,7 @@ courier_stats(void *state)
 static void
 courier_set_ref(void *state, int64_t ref_us)
 {
-	struct courier_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	st->sctx.ref_us = ref_us;
 }
@@ -464,8 +427,8 @@ const struct parser parser_courier = {
 	.dataset = "mail.courier",
 	.description = "Courier IMAP/POP3 logins, ESMTP errors and deliveries "
 	    "joined by queue id",
-	.state_new = courier_state_new,
-	.state_free = courier_state_free,
+	.state_new = mailq_parser_new,
+	.state_free = mailq_parser_free,
 	.parse = courier_parse,
 	.stats = courier_stats,
 	.set_ref = courier_set_ref,

@@ -43,12 +43,6 @@
 /* Longest text between "[" and "]" taken for an address. */
 #define EXIM_BRACKET_MAX	64
 
-struct exim_state {
-	struct parser_stats	 stats;
-	struct syslog_ctx	 sctx;
-	struct mailq		*q;
-};
-
 /* A host as Exim writes it: "name (helo) [ip]:port", parts optional. */
 struct exim_host {
 	struct span	name;
@@ -156,7 +150,7 @@ exim_msgid(const char *p, const char *end, struct span *id)
  * there is none.
  */
 static bool
-exim_time(const struct exim_state *st, const char **pp, const char *end,
+exim_time(const struct mailq_parser *st, const char **pp, const char *end,
     struct record *rec)
 {
 	const char	*p = *pp;
@@ -379,7 +373,7 @@ exim_reason(const char *p, const char *end, struct record *rec)
 
 /* "<= sender ..." : a message arrived.  Keeps what it says. */
 static void
-exim_arrival(struct exim_state *st, struct span id, const char *p,
+exim_arrival(struct mailq_parser *st, struct span id, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -457,7 +451,7 @@ exim_local(const char *p, const char *end)
  * outbound mail.
  */
 static void
-exim_delivery(struct exim_state *st, struct span id, char flag, const char *p,
+exim_delivery(struct mailq_parser *st, struct span id, char flag, const char *p,
     const char *end, struct record *rec)
 {
 	struct exim_host	 h;
@@ -537,7 +531,7 @@ exim_delivery(struct exim_state *st, struct span id, char flag, const char *p,
 
 /* A line without a message flag: rejections, failures, connections. */
 static int
-exim_other(struct exim_state *st, struct span id, const char *p,
+exim_other(struct mailq_parser *st, struct span id, const char *p,
     const char *end, struct record *rec)
 {
 	const struct exim_verdict	*v;
@@ -614,7 +608,7 @@ exim_other(struct exim_state *st, struct span id, const char *p,
 
 /* The text after the time (and pid): "[id] flag ..." or a message. */
 static int
-exim_body(struct exim_state *st, const char *p, const char *end,
+exim_body(struct mailq_parser *st, const char *p, const char *end,
     struct record *rec)
 {
 	struct span	id = SPAN_NULL;
@@ -685,40 +679,9 @@ exim_skip_tag(const char **pp, const char *end, struct record *rec)
 	*pp = te + 1;
 }
 
-/* Build the state and its table; NULL on allocation failure. */
-static void *
-exim_state_new(const struct parser_opts *opts)
-{
-	struct exim_state	*st;
-
-	if ((st = calloc(1, sizeof *st)) == NULL)
-		return NULL;
-	if (opts != NULL) {
-		st->sctx.tz = opts->tz;
-		st->sctx.ref_us = opts->ref_us;
-	}
-	if ((st->q = mailq_new(opts != NULL ? opts->max_queue : 0)) == NULL) {
-		free(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Free the state and its table; accepts NULL. */
-static void
-exim_state_free(void *state)
-{
-	struct exim_state	*st = state;
-
-	if (st == NULL)
-		return;
-	mailq_free(st->q);
-	free(st);
-}
-
 /* One line.  Returns 1, 0 or -1. */
 static int
-exim_line(struct exim_state *st, const char *line, size_t len,
+exim_line(struct mailq_parser *st, const char *line, size_t len,
     struct record *rec)
 {
 	struct syslog_hdr	 hdr;
@@ -758,7 +721,7 @@ exim_line(struct exim_state *st, const char *line, size_t len,
 static int
 exim_parse(void *state, const char *line, size_t len, struct record *rec)
 {
-	struct exim_state	*st = state;
+	struct mailq_parser	*st = state;
 	int			 r;
 
 	r = exim_line(st, line, len, rec);
@@ -775,7 +738,7 @@ exim_parse(void *state, const char *line, size_t len, struct record *rec)
 static const struct parser_stats *
 exim_stats(void *state)
 {
-	struct exim_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	return &st->stats;
 }
@@ -784,7 +747,7 @@ exim_stats(void *state)
 static void
 exim_set_ref(void *state, int64_t ref_us)
 {
-	struct exim_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	st->sctx.ref_us = ref_us;
 }
@@ -794,8 +757,8 @@ const struct parser parser_exim = {
 	.dataset = "mail.exim",
 	.description = "Exim main log (own file or syslog), lines joined by "
 	    "message id",
-	.state_new = exim_state_new,
-	.state_free = exim_state_free,
+	.state_new = mailq_parser_new,
+	.state_free = mailq_parser_free,
 	.parse = exim_parse,
 	.stats = exim_stats,
 	.set_ref = exim_set_ref,

@@ -343,3 +343,32 @@ mailq_rcpt_next(struct span *list, struct span *rcpt)
 	list->len = 0;
 	return false;
 }
+
+void *
+mailq_parser_new(const struct parser_opts *opts)
+{
+	struct mailq_parser	*st;
+
+	if ((st = calloc(1, sizeof *st)) == NULL)
+		return NULL;
+	if (opts != NULL) {
+		st->sctx.tz = opts->tz;
+		st->sctx.ref_us = opts->ref_us;
+	}
+	if ((st->q = mailq_new(opts != NULL ? opts->max_queue : 0)) == NULL) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+void
+mailq_parser_free(void *state)
+{
+	struct mailq_parser	*st = state;
+
+	if (st == NULL)
+		return;
+	mailq_free(st->q);
+	free(st);
+}

@@ -17,7 +17,9 @@
 #include <stdint.h>
 
 #include "netaddr.h"
+#include "parser.h"
 #include "record.h"
+#include "sysloghdr.h"
 
 #define MAILQ_ID_MAX		40
 #define MAILQ_IP_MAX		48
@@ -106,5 +108,20 @@ void			 mailq_join(const struct mailq_entry *,
  */
 bool			 mailq_rcpt_next(struct span *list,
 			    struct span *rcpt);
+
+/*
+ * The state of a syslog mail parser that joins its lines by one queue id
+ * (Exim, Sendmail, Courier): its counters, its syslog header context and
+ * its table.
+ */
+struct mailq_parser {
+	struct parser_stats	 stats;
+	struct syslog_ctx	 sctx;
+	struct mailq		*q;
+};
+
+/* Its state_new and state_free: NULL on allocation failure; accepts NULL. */
+void			*mailq_parser_new(const struct parser_opts *);
+void			 mailq_parser_free(void *);
 
 #endif

@@ -39,12 +39,6 @@
 /* Longest text between "[" and "]" taken for an address. */
 #define SM_BRACKET_MAX	64
 
-struct sendmail_state {
-	struct parser_stats	 stats;
-	struct syslog_ctx	 sctx;
-	struct mailq		*q;
-};
-
 /* First occurrence of s in [p, end), or NULL. */
 static const char *
 sm_find(const char *p, const char *end, const char *s, size_t len)
@@ -199,7 +193,7 @@ sm_client(const char *p, const char *end, struct record *rec)
 
 /* "from=<...>, ...": a message was accepted.  Keeps what it says. */
 static int
-sm_from(struct sendmail_state *st, struct span qid, const char *p,
+sm_from(struct mailq_parser *st, struct span qid, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -223,7 +217,7 @@ sm_from(struct sendmail_state *st, struct span qid, const char *p,
 
 /* "to=<...>, ..., relay=..., stat=...": one delivery attempt. */
 static int
-sm_to(struct sendmail_state *st, struct span qid, const char *p,
+sm_to(struct mailq_parser *st, struct span qid, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -255,7 +249,7 @@ sm_to(struct sendmail_state *st, struct span qid, const char *p,
 
 /* "AUTH=server, relay=..., authid=user, mech=...": who sent it. */
 static int
-sm_auth(struct sendmail_state *st, struct span qid, const char *p,
+sm_auth(struct mailq_parser *st, struct span qid, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -274,7 +268,7 @@ sm_auth(struct sendmail_state *st, struct span qid, const char *p,
 
 /* Other lines: rejections, failures, attacks.  Returns 1 or 0. */
 static int
-sm_other(struct sendmail_state *st, struct span qid, const char *p,
+sm_other(struct mailq_parser *st, struct span qid, const char *p,
     const char *end, struct record *rec)
 {
 	struct mailq_entry	*e;
@@ -343,7 +337,7 @@ sm_other(struct sendmail_state *st, struct span qid, const char *p,
 
 /* The message text of a Sendmail line.  Returns 1 or 0. */
 static int
-sm_body(struct sendmail_state *st, const char *p, const char *end,
+sm_body(struct mailq_parser *st, const char *p, const char *end,
     struct record *rec)
 {
 	struct span	qid = SPAN_NULL;
@@ -392,37 +386,6 @@ sm_retag(struct syslog_hdr *hdr)
 	hdr->msg.len = (size_t)(end - hdr->msg.p);
 }
 
-/* Build the state and its table; NULL on allocation failure. */
-static void *
-sendmail_state_new(const struct parser_opts *opts)
-{
-	struct sendmail_state	*st;
-
-	if ((st = calloc(1, sizeof *st)) == NULL)
-		return NULL;
-	if (opts != NULL) {
-		st->sctx.tz = opts->tz;
-		st->sctx.ref_us = opts->ref_us;
-	}
-	if ((st->q = mailq_new(opts != NULL ? opts->max_queue : 0)) == NULL) {
-		free(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Free the state and its table; accepts NULL. */
-static void
-sendmail_state_free(void *state)
-{
-	struct sendmail_state	*st = state;
-
-	if (st == NULL)
-		return;
-	mailq_free(st->q);
-	free(st);
-}
-
 /*
  * Parse one line into rec: 1 an event, 0 a blank line, another program's
  * line or a Sendmail line keibi does not read (STARTTLS, statistics), -1 a
@@ -431,7 +394,7 @@ sendmail_state_free(void *state)
 static int
 sendmail_parse(void *state, const char *line, size_t len, struct record *rec)
 {
-	struct sendmail_state	*st = state;
+	struct mailq_parser	*st = state;
 	struct syslog_hdr	 hdr;
 	int			 r;
 
@@ -458,7 +421,7 @@ sendmail_parse(void *state, const char *line, size_t len, struct record *rec)
 static const struct parser_stats *
 sendmail_stats(void *state)
 {
-	struct sendmail_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	return &st->stats;
 }
@@ -467,7 +430,7 @@ sendmail_stats(void *state)
 static void
 sendmail_set_ref(void *state, int64_t ref_us)
 {
-	struct sendmail_state	*st = state;
+	struct mailq_parser	*st = state;
 
 	st->sctx.ref_us = ref_us;
 }
@@ -476,8 +439,8 @@ const struct parser parser_sendmail = {
 	.name = "sendmail",
 	.dataset = "mail.sendmail",
 	.description = "Sendmail syslog lines, from=/to= joined by queue id",
-	.state_new = sendmail_state_new,
-	.state_free = sendmail_state_free,
+	.state_new = mailq_parser_new,
+	.state_free = mailq_parser_free,
 	.parse = sendmail_parse,
 	.stats = sendmail_stats,
 	.set_ref = sendmail_set_ref,
