@@ -13,7 +13,6 @@
  */
 #include "config.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +21,7 @@
 
 #include "incident.h"
 #include "log.h"
+#include "strbuf.h"
 
 #define TEXT_TITLE_MAX	160
 #define TEXT_SUMMARY_MAX 1024
@@ -287,35 +287,6 @@ incident_clean(const char *s, size_t len, size_t max)
 	return o;
 }
 
-/* A growing string. */
-struct text_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-text_add(struct text_buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			fatal("realloc");
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
 /* String member k of o, or def. */
 static const char *
 text_str(json_t *o, const char *k, const char *def)
@@ -334,7 +305,7 @@ text_int(json_t *o, const char *k)
 
 /* "10.1.2.3 (pc-0123, owner Tanaka)" of the first internal host. */
 static void
-text_host(struct text_buf *b, json_t *doc, bool ja)
+text_host(struct strbuf *b, json_t *doc, bool ja)
 {
 	json_t		*hosts = json_object_get(doc, "internal_hosts");
 	json_t		*assets = json_object_get(doc, "assets");
@@ -345,24 +316,24 @@ text_host(struct text_buf *b, json_t *doc, bool ja)
 	h = json_string_value(json_array_get(hosts, 0));
 	if (h == NULL)
 		h = text_str(json_object_get(doc, "group"), "host", "?");
-	text_add(b, "%s", h);
+	strbuf_add(b, "%s", h);
 	json_array_foreach(assets, i, a) {
 		if (strcmp(text_str(a, "ip", ""), h) != 0)
 			continue;
 		name = text_str(a, "hostname", NULL);
 		owner = text_str(a, "owner", NULL);
 		if (name != NULL && owner != NULL)
-			text_add(b, ja ? " (%s, 利用者 %s)" : " (%s, owner %s)",
+			strbuf_add(b, ja ? " (%s, 利用者 %s)" : " (%s, owner %s)",
 			    name, owner);
 		else if (name != NULL || owner != NULL)
-			text_add(b, " (%s)", name != NULL ? name : owner);
+			strbuf_add(b, " (%s)", name != NULL ? name : owner);
 		break;
 	}
 }
 
 /* "a, b and 3 more" of the first n values of array (of strings or top). */
 static void
-text_list(struct text_buf *b, json_t *arr, size_t n, long long more, bool ja)
+text_list(struct strbuf *b, json_t *arr, size_t n, long long more, bool ja)
 {
 	json_t		*v;
 	const char	*s;
@@ -375,17 +346,17 @@ text_list(struct text_buf *b, json_t *arr, size_t n, long long more, bool ja)
 		}
 		s = json_is_string(v) ? json_string_value(v) :
 		    text_str(v, "value", "?");
-		text_add(b, "%s%s", shown > 0 ? ", " : "", s);
+		strbuf_add(b, "%s%s", shown > 0 ? ", " : "", s);
 		shown++;
 	}
 	if (more > 0)
-		text_add(b, ja ? " ほか %lld 件" : " and %lld more", more);
+		strbuf_add(b, ja ? " ほか %lld 件" : " and %lld more", more);
 }
 
 void
 incident_describe(json_t *doc, bool ja)
 {
-	struct text_buf	 t = { NULL, 0, 0 }, s = { NULL, 0, 0 };
+	struct strbuf	 t = { NULL, 0, 0 }, s = { NULL, 0, 0 };
 	const char	*cat = text_str(doc, "category", "");
 	json_t		*group = json_object_get(doc, "group");
 	json_t		*remote = json_object_get(doc, "remote");
@@ -403,89 +374,89 @@ incident_describe(json_t *doc, bool ja)
 
 	/* Found after the fact (keibictl replay): said first, and plainly. */
 	if (json_is_true(json_object_get(doc, "retrospective")))
-		text_add(&t, ja ? "[遡及検知] " : "[Retrospective] ");
+		strbuf_add(&t, ja ? "[遡及検知] " : "[Retrospective] ");
 	if (strcmp(kind, "mass") == 0) {
 		if (ja)
-			text_add(&t, "[大量発生] 当組織の %lld 台のホストが発生元: "
+			strbuf_add(&t, "[大量発生] 当組織の %lld 台のホストが発生元: "
 			    "%s (%lld 件)", nhosts,
 			    incident_category_text(cat, ja), alerts);
 		else
-			text_add(&t, "[Mass event] %lld of our hosts %s the "
+			strbuf_add(&t, "[Mass event] %lld of our hosts %s the "
 			    "origin of %s (%lld %s)", nhosts,
 			    TEXT_PL(nhosts, "is", "are"),
 			    incident_category_text(cat, ja), alerts,
 			    TEXT_PL(alerts, "alert", "alerts"));
-		text_add(&s, ja ? "短時間に多数のインシデントが発生したため、1 件に"
+		strbuf_add(&s, ja ? "短時間に多数のインシデントが発生したため、1 件に"
 		    "まとめました。発生元は当組織のホスト " : "So many incidents "
 		    "opened within a minute that they were folded into this "
 		    "one. Our hosts are the origin: ");
 		text_list(&s, hosts, 10, text_int(doc,
 		    "internal_hosts_omitted"), ja);
-		text_add(&s, ja ? "。" : ".");
+		strbuf_add(&s, ja ? "。" : ".");
 	} else if (strcmp(kind, "c2") == 0) {
 		if (ja)
-			text_add(&t, "[C2] 当組織の %lld 台のホストが %s と通信 "
+			strbuf_add(&t, "[C2] 当組織の %lld 台のホストが %s と通信 "
 			    "(ビーコン)", nhosts, c2 != NULL ? c2 : "?");
 		else
-			text_add(&t, "[C2] %lld of our hosts %s beaconing to "
+			strbuf_add(&t, "[C2] %lld of our hosts %s beaconing to "
 			    "%s", nhosts, TEXT_PL(nhosts, "is", "are"),
 			    c2 != NULL ? c2 : "?");
-		text_add(&s, ja ? "当組織のホスト " : "Our hosts ");
+		strbuf_add(&s, ja ? "当組織のホスト " : "Our hosts ");
 		text_list(&s, hosts, 10, text_int(doc,
 		    "internal_hosts_omitted"), ja);
-		text_add(&s, ja ? " が同じ C2 宛先 %s へ定期的に通信しています"
+		strbuf_add(&s, ja ? " が同じ C2 宛先 %s へ定期的に通信しています"
 		    "(発生元は当組織)。個別のインシデントが子として関連付けられて"
 		    "います。" : " all call the same C2 destination %s; our "
 		    "hosts are the origin. Each host's incident is linked as "
 		    "a child.", c2 != NULL ? c2 : "?");
 	} else {
 		if (strcmp(cat, "outbound_spam") == 0 && account != NULL) {
-			text_add(&t, ja ? "[スパム] 当組織のアカウント %s が発生元: "
+			strbuf_add(&t, ja ? "[スパム] 当組織のアカウント %s が発生元: "
 			    "%lld 件" : "[Spam] Our account %s is sending spam "
 			    "(%lld %s)", account, alerts,
 			    TEXT_PL(alerts, "alert", "alerts"));
 		} else {
-			text_add(&t, ja ? "[%s] 当組織のホスト " : "[%s] Our host ",
+			strbuf_add(&t, ja ? "[%s] 当組織のホスト " : "[%s] Our host ",
 			    incident_category_text(cat, ja));
 			text_host(&t, doc, ja);
 			if (strcmp(cat, "beacon") == 0)
-				text_add(&t, ja ? " が %s と定期通信 (%lld 件)" :
+				strbuf_add(&t, ja ? " が %s と定期通信 (%lld 件)" :
 				    " is beaconing to %s (%lld %s)",
 				    c2 != NULL ? c2 : "?", alerts,
 				    TEXT_PL(alerts, "alert", "alerts"));
 			else if (strcmp(cat, "worm_spread") == 0)
-				text_add(&t, ja ? " が組織内へ拡散 (%lld 件)" :
+				strbuf_add(&t, ja ? " が組織内へ拡散 (%lld 件)" :
 				    " is spreading inside the network (%lld "
 				    "%s)", alerts, TEXT_PL(alerts, "alert",
 				    "alerts"));
 			else if (ja)
-				text_add(&t, " が発生元 (%lld 件, 宛先 %lld)",
+				strbuf_add(&t, " が発生元 (%lld 件, 宛先 %lld)",
 				    alerts, targets > nremote ? targets :
 				    nremote);
 			else
-				text_add(&t, " is the origin (%lld %s, %lld "
+				strbuf_add(&t, " is the origin (%lld %s, %lld "
 				    "%s)", alerts, TEXT_PL(alerts, "alert",
 				    "alerts"), targets > nremote ? targets :
 				    nremote, TEXT_PL(targets > nremote ?
 				    targets : nremote, "target", "targets"));
 		}
-		text_add(&s, ja ? "当組織の " : "Our ");
+		strbuf_add(&s, ja ? "当組織の " : "Our ");
 		if (account != NULL)
-			text_add(&s, ja ? "アカウント %s (ホスト " : "account %s "
+			strbuf_add(&s, ja ? "アカウント %s (ホスト " : "account %s "
 			    "(host ", account);
 		else
-			text_add(&s, ja ? "ホスト " : "host ");
+			strbuf_add(&s, ja ? "ホスト " : "host ");
 		text_host(&s, doc, ja);
 		if (account != NULL)
-			text_add(&s, ")");
+			strbuf_add(&s, ")");
 		if (ja)
-			text_add(&s, " が発生元です。%s から %s までに「%s」の"
+			strbuf_add(&s, " が発生元です。%s から %s までに「%s」の"
 			    "アラートを %lld 件検知しました (ルール ",
 			    text_str(doc, "first_seen", "?"),
 			    text_str(doc, "last_seen", "?"),
 			    incident_category_text(cat, ja), alerts);
 		else
-			text_add(&s, " is the origin: between %s and %s it "
+			strbuf_add(&s, " is the origin: between %s and %s it "
 			    "raised %lld %s of %s (%s ",
 			    text_str(doc, "first_seen", "?"),
 			    text_str(doc, "last_seen", "?"), alerts,
@@ -494,12 +465,12 @@ incident_describe(json_t *doc, bool ja)
 			    TEXT_PL(json_array_size(json_object_get(doc,
 			    "rules")), "rule", "rules"));
 		text_list(&s, json_object_get(doc, "rules"), 5, 0, ja);
-		text_add(&s, ")");
+		strbuf_add(&s, ")");
 		if (nremote > 0) {
 			if (ja)
-				text_add(&s, "。相手先 %lld 件: ", nremote);
+				strbuf_add(&s, "。相手先 %lld 件: ", nremote);
 			else
-				text_add(&s, ", towards %lld %s: ", nremote,
+				strbuf_add(&s, ", towards %lld %s: ", nremote,
 				    TEXT_PL(nremote, "remote address or domain",
 				    "remote addresses or domains"));
 			text_list(&s, json_object_get(remote, "top"), 5,
@@ -507,16 +478,16 @@ incident_describe(json_t *doc, bool ja)
 			    json_object_get(remote, "top")), ja);
 		}
 		if (nremote > 0 && strcmp(cat, "beacon") == 0)
-			text_add(&s, ja ? "。相手先は C2 サーバの疑いがあります。" :
+			strbuf_add(&s, ja ? "。相手先は C2 サーバの疑いがあります。" :
 			    ". The remote side is the suspected C2 server.");
 		else if (nremote > 0)
-			text_add(&s, ja ? "。相手先は被害者である可能性があります。" :
+			strbuf_add(&s, ja ? "。相手先は被害者である可能性があります。" :
 			    ". The remote side may be a victim of our host.");
 		else
-			text_add(&s, ja ? "。" : ".");
+			strbuf_add(&s, ja ? "。" : ".");
 	}
 	if (json_is_true(json_object_get(doc, "retrospective")))
-		text_add(&s, ja ? " この件はライブ監視ではなく、保存済みログの再生 "
+		strbuf_add(&s, ja ? " この件はライブ監視ではなく、保存済みログの再生 "
 		    "(keibictl replay) により遡って検知されました。" : " This "
 		    "was found retrospectively, by a replay of archived logs "
 		    "(keibictl replay), not by live monitoring.");

@@ -15,7 +15,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +27,7 @@
 
 #include "incident.h"
 #include "log.h"
+#include "strbuf.h"
 #include "outbox.h"
 #include "output.h"
 
@@ -56,35 +56,6 @@ struct mail_req {
 	size_t			 off;
 	char			 errbuf[CURL_ERROR_SIZE];
 };
-
-/* A growing string. */
-struct mail_buf {
-	char	*p;
-	size_t	 len;
-	size_t	 cap;
-};
-
-static void __attribute__((format(printf, 2, 3)))
-mail_add(struct mail_buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	int	n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if (b->len + (size_t)n + 1 > b->cap) {
-		b->cap = (b->len + (size_t)n + 1) * 2;
-		if ((b->p = realloc(b->p, b->cap)) == NULL)
-			fatal("realloc");
-	}
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
 
 static void *
 output_mail_open(const struct output_conf *oc, char **cause)
@@ -158,7 +129,7 @@ mail_str(json_t *o, const char *k)
 
 /* Add a header value that must be one line of printable text. */
 static void
-mail_header(struct mail_buf *b, const char *name, const char *value)
+mail_header(struct strbuf *b, const char *name, const char *value)
 {
 	const unsigned char	*p;
 	bool			 ascii = true;
@@ -168,7 +139,7 @@ mail_header(struct mail_buf *b, const char *name, const char *value)
 		if (*p < 0x20 || *p > 0x7e)
 			ascii = false;
 	if (ascii) {
-		mail_add(b, "%s: %s\r\n", name, value);
+		strbuf_add(b, "%s: %s\r\n", name, value);
 		return;
 	}
 	/* RFC 2047 encoded word; the text is cleaned (no CR, LF). */
@@ -176,59 +147,59 @@ mail_header(struct mail_buf *b, const char *name, const char *value)
 		fatal("malloc");
 	EVP_EncodeBlock((unsigned char *)enc, (const unsigned char *)value,
 	    (int)strlen(value));
-	mail_add(b, "%s: =?UTF-8?B?%s?=\r\n", name, enc);
+	strbuf_add(b, "%s: =?UTF-8?B?%s?=\r\n", name, enc);
 	free(enc);
 }
 
 /* The text body of a record. */
 static void
-mail_body(struct mail_buf *b, json_t *rec, bool ja)
+mail_body(struct strbuf *b, json_t *rec, bool ja)
 {
 	json_t		*v, *cls = json_object_get(rec, "classification");
 	size_t		 i;
 
-	mail_add(b, "%s\n\n%s\n\n", mail_str(rec, "title"),
+	strbuf_add(b, "%s\n\n%s\n\n", mail_str(rec, "title"),
 	    mail_str(rec, "summary"));
-	mail_add(b, ja ? "インシデント番号: %s (第 %lld 版)\n" :
+	strbuf_add(b, ja ? "インシデント番号: %s (第 %lld 版)\n" :
 	    "Incident: %s (revision %lld)\n", mail_str(rec, "id"),
 	    (long long)json_integer_value(json_object_get(rec, "revision")));
-	mail_add(b, ja ? "分類: %s / %s\n" : "Classification: %s / %s\n",
+	strbuf_add(b, ja ? "分類: %s / %s\n" : "Classification: %s / %s\n",
 	    mail_str(cls, "jp_category"), mail_str(cls, "rsit"));
-	mail_add(b, ja ? "重大度: %s  状態: %s  活動: %s\n" :
+	strbuf_add(b, ja ? "重大度: %s  状態: %s  活動: %s\n" :
 	    "Severity: %s  Status: %s  Activity: %s\n",
 	    mail_str(rec, "severity"), mail_str(rec, "status"),
 	    mail_str(rec, "activity"));
-	mail_add(b, ja ? "発生日時: %s - %s\n発見日時: %s\n" :
+	strbuf_add(b, ja ? "発生日時: %s - %s\n発見日時: %s\n" :
 	    "First seen: %s  Last seen: %s\nDetected: %s\n",
 	    mail_str(rec, "first_seen"), mail_str(rec, "last_seen"),
 	    mail_str(rec, "opened_at"));
-	mail_add(b, ja ? "発生元 (当組織のホスト):" : "Origin (our hosts):");
+	strbuf_add(b, ja ? "発生元 (当組織のホスト):" : "Origin (our hosts):");
 	json_array_foreach(json_object_get(rec, "internal_hosts"), i, v)
-		mail_add(b, " %s", json_string_value(v));
-	mail_add(b, ja ? "\n相手先:\n" : "\nRemote side:\n");
+		strbuf_add(b, " %s", json_string_value(v));
+	strbuf_add(b, ja ? "\n相手先:\n" : "\nRemote side:\n");
 	json_array_foreach(json_object_get(json_object_get(rec, "remote"),
 	    "top"), i, v)
-		mail_add(b, "  %s (%lld)%s%s\n", mail_str(v, "value"),
+		strbuf_add(b, "  %s (%lld)%s%s\n", mail_str(v, "value"),
 		    (long long)json_integer_value(json_object_get(v, "count")),
 		    json_object_get(v, "country") != NULL ? " " : "",
 		    mail_str(v, "country"));
-	mail_add(b, ja ? "\n対応経過:\n" : "\nTimeline:\n");
+	strbuf_add(b, ja ? "\n対応経過:\n" : "\nTimeline:\n");
 	json_array_foreach(json_object_get(rec, "timeline"), i, v)
-		mail_add(b, "  %s [%s] %s: %s\n", mail_str(v, "ts"),
+		strbuf_add(b, "  %s [%s] %s: %s\n", mail_str(v, "ts"),
 		    mail_str(v, "kind"), mail_str(v, "by"),
 		    mail_str(v, "text"));
-	mail_add(b, ja ? "\n該当ログ (抜粋):\n" : "\nEvidence (samples):\n");
+	strbuf_add(b, ja ? "\n該当ログ (抜粋):\n" : "\nEvidence (samples):\n");
 	json_array_foreach(json_object_get(json_object_get(rec, "evidence"),
 	    "samples"), i, v)
-		mail_add(b, "  %s %s\n", mail_str(v, "ts"), mail_str(v, "raw"));
-	mail_add(b, "\n-- \nkeibi %s\n", PACKAGE_VERSION);
+		strbuf_add(b, "  %s %s\n", mail_str(v, "ts"), mail_str(v, "raw"));
+	strbuf_add(b, "\n-- \nkeibi %s\n", PACKAGE_VERSION);
 }
 
 /* The whole message, CRLF line ends, base64 body. */
 static char *
 mail_message(struct output_mail *o, struct output_job *job, size_t *len)
 {
-	struct mail_buf	 m = { NULL, 0, 0 }, body = { NULL, 0, 0 };
+	struct strbuf	 m = { NULL, 0, 0 }, body = { NULL, 0, 0 };
 	json_t		*rec = job->rec;
 	char		 date[64], subj[512], *b64;
 	time_t		 now = time(NULL);
@@ -237,26 +208,26 @@ mail_message(struct output_mail *o, struct output_job *job, size_t *len)
 
 	gmtime_r(&now, &tm);
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-	mail_add(&m, "Date: %s\r\n", date);
-	mail_add(&m, "From: <%s>\r\n", o->from);
-	mail_add(&m, "To: ");
+	strbuf_add(&m, "Date: %s\r\n", date);
+	strbuf_add(&m, "From: <%s>\r\n", o->from);
+	strbuf_add(&m, "To: ");
 	for (i = 0; i < o->nto; i++)
-		mail_add(&m, "%s<%s>", i > 0 ? ", " : "", o->to[i]);
-	mail_add(&m, "\r\n");
+		strbuf_add(&m, "%s<%s>", i > 0 ? ", " : "", o->to[i]);
+	strbuf_add(&m, "\r\n");
 	snprintf(subj, sizeof subj, "[%s][%s] %s", mail_str(rec, "id"),
 	    mail_str(rec, "severity"), mail_str(rec, "title"));
 	mail_header(&m, "Subject", subj);
 	/* The same message on every retry; updates thread on the first. */
-	mail_add(&m, "Message-ID: <%s@keibi.%s>\r\n", job->idem, o->host);
+	strbuf_add(&m, "Message-ID: <%s@keibi.%s>\r\n", job->idem, o->host);
 	if (job->first_rev > 0 && job->first_rev != job->revision) {
-		mail_add(&m, "In-Reply-To: <%s.r%lld@keibi.%s>\r\n",
+		strbuf_add(&m, "In-Reply-To: <%s.r%lld@keibi.%s>\r\n",
 		    job->incident_id, (long long)job->first_rev, o->host);
-		mail_add(&m, "References: <%s.r%lld@keibi.%s>\r\n",
+		strbuf_add(&m, "References: <%s.r%lld@keibi.%s>\r\n",
 		    job->incident_id, (long long)job->first_rev, o->host);
 	}
-	mail_add(&m, "X-Keibi-Incident: %s\r\nX-Keibi-Revision: %lld\r\n",
+	strbuf_add(&m, "X-Keibi-Incident: %s\r\nX-Keibi-Revision: %lld\r\n",
 	    job->incident_id, (long long)job->revision);
-	mail_add(&m, "MIME-Version: 1.0\r\nContent-Type: text/plain; "
+	strbuf_add(&m, "MIME-Version: 1.0\r\nContent-Type: text/plain; "
 	    "charset=UTF-8\r\nContent-Transfer-Encoding: base64\r\n\r\n");
 	mail_body(&body, rec, o->ja);
 	n = body.len;
@@ -266,7 +237,7 @@ mail_message(struct output_mail *o, struct output_job *job, size_t *len)
 	    (int)n);
 	n = strlen(b64);
 	for (at = 0; at < n; at += 76)
-		mail_add(&m, "%.76s\r\n", b64 + at);
+		strbuf_add(&m, "%.76s\r\n", b64 + at);
 	free(b64);
 	free(body.p);
 	*len = m.len;
