@@ -1064,6 +1064,14 @@ source_cands_free(struct source_cand *v, size_t n)
 	free(v);
 }
 
+/* Open rotated file c into f, through zlib if it is compressed; 0 or -1. */
+static int
+source_cand_open(const struct source_cand *c, struct source_file *f)
+{
+	return c->gz ? source_gz_open(f, c->path) : source_file_open(f,
+	    c->path);
+}
+
 /*
  * Find the saved file among the rotated ones, by identity: an
  * uncompressed one by device and inode, with the saved fingerprint and at
@@ -1135,8 +1143,7 @@ source_resume_rotated(struct source *src, const struct source_pos *pos,
 	source_file_init(f);
 	source_start_at(src, pos->offset, pos->skipping);
 	for (i = (size_t)k + 1; i < n; i++) {
-		if ((v[i].gz ? source_gz_open(f, v[i].path) :
-		    source_file_open(f, v[i].path)) != 0)
+		if (source_cand_open(&v[i], f) != 0)
 			continue;
 		if ((at_path->fd != -1 && f->dev == at_path->dev &&
 		    f->ino == at_path->ino) ||
@@ -1181,8 +1188,7 @@ source_copy_while_stopped(struct source *src, const struct source_pos *pos,
 		    (uint64_t)sb.st_dev == at_path->dev &&
 		    (uint64_t)sb.st_ino == at_path->ino)
 			continue;
-		if ((v[i].gz ? source_gz_open(&f, v[i].path) :
-		    source_file_open(&f, v[i].path)) != 0)
+		if (source_cand_open(&v[i], &f) != 0)
 			continue;
 		log_warnx("%s: nothing of %s had been read when keibid "
 		    "stopped, and %s was written since: taken for a copy "
@@ -1471,8 +1477,7 @@ source_queue_between(struct source *src, const struct source_file *at_path)
 		}
 	}
 	for (i = (size_t)(k + 1); k >= 0 && i < n; i++) {
-		if ((v[i].gz ? source_gz_open(&f, v[i].path) :
-		    source_file_open(&f, v[i].path)) != 0)
+		if (source_cand_open(&v[i], &f) != 0)
 			continue;
 		if ((!v[i].gz && f.dev == at_path->dev &&
 		    f.ino == at_path->ino) || source_is_open(src, f.dev, f.ino)) {
