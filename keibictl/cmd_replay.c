@@ -1431,7 +1431,7 @@ const struct ctl_cmd ctl_cmd_replay = {
 	.usage =
 "replay [--source NAME] [--since 30d | --from TIME --to TIME] [--json]\n"
 "        [--no-incidents | --into-store] [--dir DIR] [RULES...]\n"
-"replay --parser NAME|auto [--source NAME] [--timezone ZONE]\n"
+"  replay --parser NAME|auto [--source NAME] [--timezone ZONE]\n"
 "        [--rules PATH]... [--since 30d | --from TIME --to TIME] [--json]\n"
 "        [--no-incidents | --into-store] FILE...\n"
 "        run the rules (default: the configuration's) over the archived\n"
