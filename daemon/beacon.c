@@ -204,12 +204,23 @@ beacon_ceil3(double x)
 	return ceil(x * 1000.0 - 1e-9) / 1000.0;
 }
 
-static int
-beacon_dcmp(const void *a, const void *b)
+/*
+ * Sort v[0..n) ascending.  n is at most 2 * BEACON_RING and the ring is
+ * mostly in order already, so insertion sort beats qsort()'s indirect
+ * comparisons several times over.
+ */
+static void
+beacon_sortd(double *v, size_t n)
 {
-	double	x = *(const double *)a, y = *(const double *)b;
+	size_t	i, j;
+	double	x;
 
-	return x < y ? -1 : x > y;
+	for (i = 1; i < n; i++) {
+		x = v[i];
+		for (j = i; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* Median of sorted v[0..n), as montanaflynn/stats computes it. */
@@ -224,6 +235,34 @@ beacon_median(const double *v, size_t n)
 }
 
 /*
+ * Median absolute deviation of sorted v[0..n) from m: the deviations
+ * below m, read downwards, and those above, read upwards, are two sorted
+ * runs, merged only as far as their median.
+ */
+static double
+beacon_mad(const double *v, size_t n, double m)
+{
+	size_t	lo, hi, k, want;
+	double	d, prev = 0, cur = 0;
+
+	if (n == 0)
+		return 0;
+	for (hi = 0; hi < n && v[hi] < m; hi++)
+		;
+	lo = hi;		/* v[lo - 1] < m <= v[hi] */
+	want = n / 2;		/* the deviation at rank want (0-based) */
+	for (k = 0; k <= want; k++) {
+		if (hi < n && (lo == 0 || v[hi] - m <= m - v[lo - 1]))
+			d = v[hi++] - m;
+		else
+			d = m - v[--lo];
+		prev = cur;
+		cur = d;
+	}
+	return n % 2 == 0 ? (prev + cur) / 2.0 : cur;
+}
+
+/*
  * RITA's skew and MAD score of sorted v: quartiles as montanaflynn/stats
  * Quartile (halves without the middle value for odd n), Bowley skew set
  * to 0 when Q3-Q1 < 10 or Q2 equals Q1 or Q3, MAD score (median-MAD)/
@@ -232,8 +271,8 @@ beacon_median(const double *v, size_t n)
 static double
 beacon_skew_mad(const double *v, size_t n, double mad_default)
 {
-	double	q1, q2, q3, skew = 0, mad, madscore, dev[BEACON_RING * 2];
-	size_t	c1, c2, i;
+	double	q1, q2, q3, skew = 0, mad, madscore;
+	size_t	c1, c2;
 
 	if (n < 3 || n > BEACON_RING * 2)
 		return 0;
@@ -248,10 +287,7 @@ beacon_skew_mad(const double *v, size_t n, double mad_default)
 	q3 = beacon_median(v + c2, n - c2);
 	if (q3 - q1 >= 10 && q2 != q1 && q2 != q3)
 		skew = (q1 + q3 - 2 * q2) / (q3 - q1);
-	for (i = 0; i < n; i++)
-		dev[i] = fabs(v[i] - q2);
-	qsort(dev, n, sizeof dev[0], beacon_dcmp);
-	mad = beacon_median(dev, n);
+	mad = beacon_mad(v, n, q2);
 	if (q2 >= 1) {
 		madscore = (q2 - mad) / q2;
 		if (madscore < 0)
@@ -272,7 +308,7 @@ beacon_ts_score(const double *intervals, size_t n)
 			v[m++] = intervals[i];
 	if (m < 3)
 		return 0;
-	qsort(v, m, sizeof v[0], beacon_dcmp);
+	beacon_sortd(v, m);
 	return beacon_skew_mad(v, m, 1);
 }
 
@@ -286,7 +322,7 @@ beacon_ds_score(const double *sizes, size_t n)
 		v[m++] = sizes[i];
 	if (m < 3)
 		return 0;
-	qsort(v, m, sizeof v[0], beacon_dcmp);
+	beacon_sortd(v, m);
 	return beacon_skew_mad(v, m, 0);
 }
 
@@ -371,21 +407,14 @@ beacon_dur_score(const uint32_t bins[24], int64_t first_s, int64_t last_s,
 	return coverage > consistency ? coverage : consistency;
 }
 
-double
-beacon_span_ts_score(const double *intervals, size_t n)
+/* beacon_span_ts_score of m > 0 sorted positive intervals summing to sum. */
+static double
+beacon_span_sorted(const double *v, size_t m, double sum)
 {
-	double	v[BEACON_RING * 2], dev[BEACON_RING * 2], med, mad, r;
-	double	sum = 0;
-	size_t	i, m = 0;
+	double	med, mad, r;
 
-	for (i = 0; i < n && m < BEACON_RING * 2; i++)
-		if (intervals[i] > 0) {
-			v[m++] = intervals[i];
-			sum += intervals[i];
-		}
 	if (m < 3)
 		return 0;
-	qsort(v, m, sizeof v[0], beacon_dcmp);
 	med = beacon_median(v, m);
 	if (med < 1)
 		return 0;
@@ -397,10 +426,7 @@ beacon_span_ts_score(const double *intervals, size_t n)
 	 */
 	if ((double)m * med < BEACON_SPAN_COVER * sum)
 		return 0;
-	for (i = 0; i < m; i++)
-		dev[i] = fabs(v[i] - med);
-	qsort(dev, m, sizeof dev[0], beacon_dcmp);
-	mad = beacon_median(dev, m);
+	mad = beacon_mad(v, m, med);
 	/*
 	 * Dispersion relative to the median: about 0.69 for random
 	 * (exponential) gaps, 0.1 for a timer with +-20 % jitter.  Fewer
@@ -413,6 +439,22 @@ beacon_span_ts_score(const double *intervals, size_t n)
 	if (m < BEACON_SPAN_FULL)
 		r *= (double)BEACON_SPAN_FULL / (double)m;
 	return r >= 1 ? 0 : beacon_round3(1 - r);
+}
+
+double
+beacon_span_ts_score(const double *intervals, size_t n)
+{
+	double	v[BEACON_RING * 2];
+	double	sum = 0;
+	size_t	i, m = 0;
+
+	for (i = 0; i < n && m < BEACON_RING * 2; i++)
+		if (intervals[i] > 0) {
+			v[m++] = intervals[i];
+			sum += intervals[i];
+		}
+	beacon_sortd(v, m);
+	return beacon_span_sorted(v, m, sum);
 }
 
 size_t
@@ -582,7 +624,7 @@ static bool
 beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
     struct beacon_score *s)
 {
-	double		iv[BEACON_RING], sz[BEACON_RING];
+	double		iv[BEACON_RING], sz[BEACON_RING], ivsum = 0, disp;
 	uint32_t	bins[24];
 	size_t		i, niv = 0, nsz = 0;
 
@@ -597,9 +639,13 @@ beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
 	for (i = 0; i < p->nts; i++)
 		if (p->sz[i] != UINT32_MAX)
 			sz[nsz++] = (double)p->sz[i];
-	s->ts = beacon_ts_score(iv, niv);
-	qsort(iv, niv, sizeof iv[0], beacon_dcmp);
+	/* Every interval is positive: sorted once, for every term. */
+	for (i = 0; i < niv; i++)
+		ivsum += iv[i];
+	beacon_sortd(iv, niv);
+	s->ts = beacon_skew_mad(iv, niv, 1);
 	s->median = beacon_median(iv, niv);
+	disp = beacon_span_sorted(iv, niv, ivsum);
 	s->has_ds = nsz >= 3;
 	if (s->has_ds)
 		s->ds = beacon_ds_score(sz, nsz);
@@ -626,7 +672,7 @@ beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
 		 * (beacon_span_ts_score); steady sizes may lower the score,
 		 * never raise it above what the timing shows.
 		 */
-		s->span = beacon_span_ts_score(iv, niv);
+		s->span = disp;
 		if (s->has_ds && beacon_round3((s->span + s->ds) / 2) < s->span)
 			s->span = beacon_round3((s->span + s->ds) / 2);
 	}
@@ -639,7 +685,7 @@ beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
 	 * fills the histogram and duration terms by itself.  RITA's timing
 	 * term gives exponential gaps about 0.5 to 0.7, so it cannot tell.
 	 */
-	s->disp = beacon_span_ts_score(iv, niv);
+	s->disp = disp;
 	if (s->disp < BEACON_DISP_MIN && s->score > s->disp)
 		s->score = s->disp;
 	return true;
