@@ -322,9 +322,12 @@ inc_state(struct inc *in)
 	return s;
 }
 
-/* Write an incident's row; 0 or -1. */
+/*
+ * Write an incident's row; 0 or -1.  doc is the record's text when the
+ * caller has just dumped it (NULL: dumped here).
+ */
 static int
-inc_write(struct incident_mgr *m, struct inc *in)
+inc_write_doc(struct incident_mgr *m, struct inc *in, const char *doc)
 {
 	struct store_incident	 si;
 	json_t			*g = json_object_get(in->doc, "group");
@@ -353,20 +356,27 @@ inc_write(struct incident_mgr *m, struct inc *in)
 	si.last_seen = in->last_us / 1000000;
 	si.opened_at = inc_int(json_object_get(in->doc, "times"), "opened_s");
 	si.updated_at = inc_now();
-	si.doc = incident_dump(in->doc);
+	si.doc = doc != NULL ? (char *)doc : incident_dump(in->doc);
 	si.state = inc_state(in);
 	if (store_begin(m->st) != 0)
 		rc = -1;
 	else
 		rc = store_incident_put(m->st, &si, kind != NULL &&
 		    strcmp(kind, "beacon") == 0 ? c2 : NULL);
-	free(si.doc);
+	if (si.doc != doc)
+		free(si.doc);
 	free(si.state);
 	if (rc != 0)
 		m->stats.errors++;
 	else
 		in->dirty = false;
 	return rc;
+}
+
+static int
+inc_write(struct incident_mgr *m, struct inc *in)
+{
+	return inc_write_doc(m, in, NULL);
 }
 
 /* Drop the least recently used incidents beyond max_open (written first). */
@@ -787,9 +797,12 @@ inc_publish(struct incident_mgr *m, struct inc *in, int64_t now)
 	in->pub_us = in->last_us;
 	in->pub_wall = now;
 	in->pending = in->urgent = false;
-	if (inc_write(m, in) != 0)
-		return;
+	/* One text for the row and the revision: a record is 10-70 KB. */
 	doc = incident_dump(in->doc);
+	if (inc_write_doc(m, in, doc) != 0) {
+		free(doc);
+		return;
+	}
 	if (store_publish(m->st, in->id, inc_int(in->doc, "revision"), doc,
 	    m->outputs, m->noutputs, now) != 0)
 		m->stats.errors++;

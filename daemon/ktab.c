@@ -3,8 +3,10 @@
  * (key, bucket chain, own index, touched bit) followed by its payload;
  * entries are addressed by 32-bit index into chunks of KTAB_CHUNK
  * entries, so nothing moves once handed out.  Memory grows by one chunk at
- * a time and never past the cap; the bucket array is sized once, from the
- * cap.  Eviction is the CLOCK approximation of least-recently-used: the
+ * a time and never past the cap; the bucket array starts small and
+ * doubles while the entries outnumber it (up to the cap's size), one walk
+ * over the entries to link them again, so that a table with a large cap
+ * and little traffic holds little memory.  Eviction is the CLOCK approximation of least-recently-used: the
  * hand clears touched bits as it passes and takes the first untouched
  * entry, or lets the owner pick among the first few.  The table never
  * looks at a payload except through that callback.
@@ -25,6 +27,7 @@
 #define KTAB_SCAN	64		/* entries passed per eviction */
 #define KTAB_SWEEP	8		/* free slots ktab_sweep passes over */
 #define KTAB_HUGE	(2U << 20)	/* a huge page, where there are */
+#define KTAB_BUCKETS0	1024		/* buckets to start with, at most */
 
 struct ktab_hdr {
 	uint64_t	key;
@@ -86,6 +89,9 @@ ktab_init(struct ktab *t, size_t psize, size_t cap)
 	t->zero = t->esize - KTAB_HDR;
 	while (nb < cap && nb < ((size_t)1 << 30))
 		nb <<= 1;
+	t->nbmax = nb;
+	if (nb > KTAB_BUCKETS0)
+		nb = KTAB_BUCKETS0;
 	t->nbuckets = nb;
 	if ((t->buckets = ktab_array(nb * sizeof *t->buckets)) == NULL)
 		fatal("malloc");
@@ -214,6 +220,30 @@ ktab_alloc(struct ktab *t)
 	return h;
 }
 
+/* Double the bucket array and link every entry again. */
+static void
+ktab_grow(struct ktab *t)
+{
+	struct ktab_hdr	*h;
+	uint32_t	*b;
+	size_t		 nb = t->nbuckets * 2, i;
+
+	if ((b = ktab_array(nb * sizeof *b)) == NULL)
+		return;			/* longer chains, still correct */
+	memset(b, 0xff, nb * sizeof *b);
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = nb;
+	for (i = 0; i < t->used; i++) {
+		h = ktab_at(t, (uint32_t)i);
+		if (h->self == KTAB_NONE)
+			continue;
+		b = ktab_bucket(t, h->key);
+		h->next = *b;
+		*b = h->self;
+	}
+}
+
 void *
 ktab_get(struct ktab *t, uint64_t key, bool *isnew)
 {
@@ -229,6 +259,8 @@ ktab_get(struct ktab *t, uint64_t key, bool *isnew)
 			return ktab_payload(h);
 		}
 	}
+	if (t->n >= t->nbuckets && t->nbuckets < t->nbmax)
+		ktab_grow(t);
 	h = ktab_alloc(t);
 	memset(ktab_payload(h), 0, t->zero);
 	h->key = key;

@@ -6,7 +6,8 @@
  * touched since the clock hand last passed (or the one its owner picks
  * among a few such) and counts it.  A touch sets one bit and moves
  * nothing, so a lookup costs one bucket walk.  Lookups and inserts are
- * O(1) amortised; nothing is ever rehashed.
+ * O(1) amortised; entries never move (the bucket array doubles as they
+ * grow in number, relinking them where they are).
  */
 #ifndef KEIBI_KTAB_H
 #define KEIBI_KTAB_H
@@ -22,6 +23,7 @@ struct ktab {
 	size_t		 used;		/* entries ever handed out */
 	uint32_t	*buckets;
 	size_t		 nbuckets;	/* power of two */
+	size_t		 nbmax;		/* what it may grow to */
 	char		**chunks;
 	size_t		 nchunks;
 	uint32_t	 free_head;

@@ -507,7 +507,8 @@ outbox_start(struct outbox_out *oo, int64_t now)
 	job->j.revision = job->sj.revision;
 	job->j.idem = job->sj.idem;
 	job->j.doc = job->sj.doc;
-	job->j.rec = json_loads(job->sj.doc, 0, NULL);
+	if (!oo->out->ops->text_only)
+		job->j.rec = json_loads(job->sj.doc, 0, NULL);
 	job->j.remote_id = job->sj.remote_id;
 	job->j.first_rev = job->sj.first_rev;
 	job->j.attempt = job->sj.attempts;
@@ -515,7 +516,8 @@ outbox_start(struct outbox_out *oo, int64_t now)
 	job->j.ctx = job;
 	oo->jobs[oo->njobs++] = job;
 	ob->stats.inflight++;
-	if (job->j.rec == NULL) {
+	if (job->sj.doc == NULL || (job->j.rec == NULL &&
+	    !oo->out->ops->text_only)) {
 		outbox_job_done(&job->j, OUTPUT_FAIL, 0, NULL,
 		    "the stored record is not JSON");
 		return true;

@@ -65,6 +65,11 @@ struct output_ops {
 	int		 (*attach)(void *, struct outbox *);
 	unsigned int	 max_inflight;
 	bool		 coalesce;
+	/*
+	 * deliver reads the record's text (job->doc) only: the outbox
+	 * leaves job->rec NULL rather than parse 10-70 KB it will not use.
+	 */
+	bool		 text_only;
 };
 
 /* What became of a delivery. */
@@ -81,7 +86,7 @@ struct output_job {
 	int64_t		 revision;
 	const char	*idem;		/* idempotency key: same on retries */
 	const char	*doc;		/* the record (JSON text) */
-	struct json_t	*rec;		/* the same, parsed */
+	struct json_t	*rec;		/* the same, parsed (NULL: text_only) */
 	const char	*remote_id;	/* the receiver's id, or NULL */
 	int64_t		 first_rev;	/* first revision delivered, or 0 */
 	int64_t		 attempt;	/* 0 on the first */

@@ -86,14 +86,33 @@ static int
 output_inc_deliver(void *arg, struct output_job *job)
 {
 	struct output_inc	*o = arg;
+	json_t			*rec;
 	char			*line;
-	size_t			 len;
+	size_t			 len = strlen(job->doc);
 
-	/* Re-dumped by jansson: one line whatever the stored text holds. */
-	line = incident_dump(job->rec);
-	len = strlen(line);
-	if ((line = realloc(line, len + 2)) == NULL)
-		fatal("realloc");
+	/*
+	 * The stored text is keibi's own compact dump, one object on one
+	 * line, written as it is; anything else is parsed and dumped again
+	 * by jansson, so that what lands here is always one line.
+	 */
+	if (len >= 2 && job->doc[0] == '{' && job->doc[len - 1] == '}' &&
+	    memchr(job->doc, '\n', len) == NULL &&
+	    memchr(job->doc, '\r', len) == NULL) {
+		if ((line = malloc(len + 2)) == NULL)
+			fatal("malloc");
+		memcpy(line, job->doc, len);
+	} else {
+		if ((rec = json_loads(job->doc, 0, NULL)) == NULL) {
+			job->done(job, OUTPUT_FAIL, 0, NULL,
+			    "the stored record is not JSON");
+			return 0;
+		}
+		line = incident_dump(rec);
+		json_decref(rec);
+		len = strlen(line);
+		if ((line = realloc(line, len + 2)) == NULL)
+			fatal("realloc");
+	}
 	line[len++] = '\n';
 	line[len] = '\0';
 	if (output_write_all(o->fd, line, len) != 0) {
@@ -144,4 +163,5 @@ const struct output_ops output_incidents_ops = {
 	.flush = output_inc_flush,
 	.max_inflight = OUTPUT_INC_BATCH,
 	.coalesce = false,
+	.text_only = true,
 };

@@ -6,8 +6,10 @@
  * whole detection: rules through the prefilter, correlations, detectors,
  * flushed at the end) exactly as the daemon does.  --beacon-pairs N
  * measures the beacon detector's memory for N tracked pairs.  Prints
- * lines/s, MB/s, CPU seconds and peak RSS; --dump-regex prints the rules'
- * regular expressions for the rg and pcre2grep floors.
+ * lines/s, MB/s, CPU seconds and peak RSS (with BENCH_MEM set in the
+ * environment, --detect also prints the detectors' memory by kind);
+ * --dump-regex prints the rules' regular expressions for the rg and
+ * pcre2grep floors.
  */
 #include "config.h"
 
@@ -23,6 +25,7 @@
 #include "beacon.h"
 #include "detect.h"
 #include "log.h"
+#include "metrics.h"
 #include "parser.h"
 #include "record.h"
 #include "rule.h"
@@ -297,6 +300,19 @@ main(int argc, char **argv)
 	    (double)lines / wall, (double)bytes / wall / 1e6, cpu, ru.ru_maxrss,
 	    (unsigned long long)lines, (unsigned long long)events,
 	    (unsigned long long)alerts);
+	if (detect && getenv("BENCH_MEM") != NULL) {
+		/* Where the detectors' memory went, by kind. */
+		struct metrics_corr	mc[METRICS_CORR_KINDS];
+
+		metrics_correlators(rs, mc);
+		for (i = 0; i < METRICS_CORR_KINDS; i++)
+			fprintf(stderr, "%-10s %3llu rules %10llu entries "
+			    "%8.1f MiB %10llu evicted\n", mc[i].kind,
+			    (unsigned long long)mc[i].rules,
+			    (unsigned long long)mc[i].entries,
+			    (double)mc[i].bytes / 1048576,
+			    (unsigned long long)mc[i].evictions);
+	}
 	ruleset_free(rs);
 	cidr_set_free(&internal);
 	return 0;
