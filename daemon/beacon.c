@@ -1,7 +1,10 @@
 /*
  * beacon.c: the beacon detector (see beacon.h for the scores).  State is
- * one bounded table of pairs, each a fixed ~450 bytes, so 1,000,000 pairs
- * fit in 512 MiB, in front of which a direct-mapped table of first
+ * one bounded table of pairs, each a fixed ~230 bytes holding its first
+ * BEACON_INLINE connections; a pair with more takes a ring of BEACON_RING
+ * (256 bytes) from a pool, so that the many pairs seen a few times (a
+ * client's ordinary browsing) stay small and 1,000,000 pairs with full
+ * rings still fit in 512 MiB.  In front, a direct-mapped table of first
  * sightings keeps pairs seen once at 8 bytes; nothing is allocated per
  * event once the tables have grown.  Judging a pair sorts at most
  * BEACON_RING values.  This module reads event time only and never
@@ -20,6 +23,8 @@
 #include "log.h"
 
 #define BEACON_DST_MAX		48	/* destination text kept for alerts */
+#define BEACON_INLINE		4	/* connections a pair holds itself */
+#define BEACON_RING_CHUNK	1024	/* rings allocated at a time */
 #define BEACON_JUDGE_EVERY	4	/* new connections between judgements */
 #define BEACON_EXPIRE_STEP	2
 #define BEACON_SPAN_FULL	30	/* intervals for the span's plain MAD */
@@ -86,16 +91,32 @@ struct beacon_pair {
 	uint8_t		dst_ip;		/* dst is an address[:port] */
 	uint64_t	dkey;		/* of its destination (beacon_dest) */
 	struct netaddr	src;
+	uint32_t	ring;		/* 1 + its ring's index; 0: inline */
 	uint16_t	hours[24];
+	uint32_t	ts[BEACON_INLINE];	/* sorted, oldest first */
+	uint32_t	sz[BEACON_INLINE];	/* UINT32_MAX: no size */
+	char		dst[BEACON_DST_MAX];
+};
+
+/* The times and sizes of a pair past BEACON_INLINE connections. */
+struct beacon_ring {
 	uint32_t	ts[BEACON_RING];	/* sorted, oldest first */
 	uint32_t	sz[BEACON_RING];	/* UINT32_MAX: no size */
-	char		dst[BEACON_DST_MAX];
 };
 
 struct beacon_state {
 	struct beacon_conf conf;
 	struct ktab	 t;
 	uint32_t	 tick;		/* events, to pace expiry */
+	/*
+	 * Rings, in chunks of BEACON_RING_CHUNK that are never given back
+	 * (at most one per pair, so bounded by max_pairs); a free ring's
+	 * ts[0] links the free list.
+	 */
+	struct beacon_ring **rings;
+	size_t		 nrchunks;
+	uint32_t	 rused;		/* rings ever handed out */
+	uint32_t	 rfree;		/* 1 + first free ring; 0: none */
 	/*
 	 * First sightings: a pair is tracked from its second connection on.
 	 * Direct-mapped, 8 bytes a slot: the key's top half, a bit saying
@@ -460,18 +481,80 @@ beacon_span_ts_score(const double *intervals, size_t n)
 size_t
 beacon_pair_bytes(void)
 {
-	return sizeof(struct beacon_pair) + 24;
+	/* A pair with its ring, its table header and its bucket. */
+	return sizeof(struct beacon_pair) + sizeof(struct beacon_ring) + 24 +
+	    sizeof(uint32_t);
 }
 
-/* A pair leaves the table: free its first-sighting slot. */
+static struct beacon_ring *
+beacon_ring_at(const struct beacon_state *bs, uint32_t i)
+{
+	return &bs->rings[i / BEACON_RING_CHUNK][i % BEACON_RING_CHUNK];
+}
+
+/* Where p's times and sizes are, and how many it may hold. */
+static inline size_t
+beacon_arrays(const struct beacon_state *bs, struct beacon_pair *p,
+    uint32_t **ts, uint32_t **sz)
+{
+	struct beacon_ring	*g;
+
+	if (p->ring == 0) {
+		*ts = p->ts;
+		*sz = p->sz;
+		return BEACON_INLINE;
+	}
+	g = beacon_ring_at(bs, p->ring - 1);
+	*ts = g->ts;
+	*sz = g->sz;
+	return BEACON_RING;
+}
+
+/* Move p's connections into a ring of its own. */
 static void
-beacon_forget(struct beacon_state *bs, const struct beacon_pair *p)
+beacon_grow(struct beacon_state *bs, struct beacon_pair *p)
+{
+	struct beacon_ring	*g;
+	uint32_t		 i;
+
+	if (bs->rfree != 0) {
+		i = bs->rfree - 1;
+		g = beacon_ring_at(bs, i);
+		bs->rfree = g->ts[0];
+	} else {
+		if (bs->rused % BEACON_RING_CHUNK == 0) {
+			bs->rings = reallocarray(bs->rings, bs->nrchunks + 1,
+			    sizeof *bs->rings);
+			if (bs->rings == NULL)
+				fatal("reallocarray");
+			bs->rings[bs->nrchunks] = reallocarray(NULL,
+			    BEACON_RING_CHUNK, sizeof **bs->rings);
+			if (bs->rings[bs->nrchunks] == NULL)
+				fatal("reallocarray");
+			bs->nrchunks++;
+		}
+		i = bs->rused++;
+		g = beacon_ring_at(bs, i);
+	}
+	memcpy(g->ts, p->ts, p->nts * sizeof p->ts[0]);
+	memcpy(g->sz, p->sz, p->nts * sizeof p->sz[0]);
+	p->ring = i + 1;
+}
+
+/* A pair leaves the table: free its first-sighting slot and its ring. */
+static void
+beacon_forget(struct beacon_state *bs, struct beacon_pair *p)
 {
 	uint64_t	 key = ktab_key(p);
 	uint64_t	*slot = &bs->seen[key & bs->seen_mask];
 
 	if ((*slot >> 32) == ((key >> 32) | 1))
 		*slot = 0;
+	if (p->ring != 0) {
+		beacon_ring_at(bs, p->ring - 1)->ts[0] = bs->rfree;
+		bs->rfree = p->ring;
+		p->ring = 0;
+	}
 }
 
 /* Evict the least suspicious of the pairs the clock offers. */
@@ -615,30 +698,35 @@ beacon_free(void *state)
 		return;
 	ktab_free(&bs->t);
 	ktab_free(&bs->dests);
+	while (bs->nrchunks > 0)
+		free(bs->rings[--bs->nrchunks]);
+	free(bs->rings);
 	free(bs->seen);
 	free(bs);
 }
 
 /* Score a pair (see beacon.h); false if it has too little to judge. */
 static bool
-beacon_judge(const struct beacon_conf *c, const struct beacon_pair *p,
+beacon_judge(const struct beacon_state *bs, struct beacon_pair *p,
     struct beacon_score *s)
 {
+	const struct beacon_conf *c = &bs->conf;
 	double		iv[BEACON_RING], sz[BEACON_RING], ivsum = 0, disp;
-	uint32_t	bins[24];
+	uint32_t	bins[24], *pts, *psz;
 	size_t		i, niv = 0, nsz = 0;
 
 	memset(s, 0, sizeof *s);
 	if (p->nts < c->min_connections)
 		return false;
+	(void)beacon_arrays(bs, p, &pts, &psz);
 	for (i = 1; i < p->nts; i++)
-		if (p->ts[i] > p->ts[i - 1])
-			iv[niv++] = (double)(p->ts[i] - p->ts[i - 1]);
+		if (pts[i] > pts[i - 1])
+			iv[niv++] = (double)(pts[i] - pts[i - 1]);
 	if (niv < 3)
 		return false;
 	for (i = 0; i < p->nts; i++)
-		if (p->sz[i] != UINT32_MAX)
-			sz[nsz++] = (double)p->sz[i];
+		if (psz[i] != UINT32_MAX)
+			sz[nsz++] = (double)psz[i];
 	/* Every interval is positive: sorted once, for every term. */
 	for (i = 0; i < niv; i++)
 		ivsum += iv[i];
@@ -892,33 +980,38 @@ beacon_hour(struct beacon_pair *p, int64_t t)
 
 /* Record second t (and size sz) in the pair's sorted ring. */
 static bool
-beacon_add(struct beacon_pair *p, int64_t t, uint32_t sz)
+beacon_add(struct beacon_state *bs, struct beacon_pair *p, int64_t t,
+    uint32_t sz)
 {
-	uint32_t	rel;
-	size_t		pos;
+	uint32_t	rel, *ts, *szs;
+	size_t		pos, cap;
 
 	if (t < p->base_s)
 		return false;
 	rel = (uint32_t)(t - p->base_s);
-	for (pos = p->nts; pos > 0 && p->ts[pos - 1] > rel; pos--)
+	cap = beacon_arrays(bs, p, &ts, &szs);
+	for (pos = p->nts; pos > 0 && ts[pos - 1] > rel; pos--)
 		;
-	if (pos > 0 && p->ts[pos - 1] == rel)
+	if (pos > 0 && ts[pos - 1] == rel)
 		return false;		/* the same second: one connection */
-	if (p->nts == BEACON_RING) {
+	if (p->nts == cap && cap < BEACON_RING) {
+		beacon_grow(bs, p);
+		cap = beacon_arrays(bs, p, &ts, &szs);
+	}
+	if (p->nts == cap) {
 		if (pos == 0)
 			return false;	/* older than everything kept */
-		memmove(p->ts, p->ts + 1, (pos - 1) * sizeof p->ts[0]);
-		memmove(p->sz, p->sz + 1, (pos - 1) * sizeof p->sz[0]);
+		memmove(ts, ts + 1, (pos - 1) * sizeof ts[0]);
+		memmove(szs, szs + 1, (pos - 1) * sizeof szs[0]);
 		pos--;
 	} else {
-		memmove(p->ts + pos + 1, p->ts + pos,
-		    (p->nts - pos) * sizeof p->ts[0]);
-		memmove(p->sz + pos + 1, p->sz + pos,
-		    (p->nts - pos) * sizeof p->sz[0]);
+		memmove(ts + pos + 1, ts + pos, (p->nts - pos) * sizeof ts[0]);
+		memmove(szs + pos + 1, szs + pos,
+		    (p->nts - pos) * sizeof szs[0]);
 		p->nts++;
 	}
-	p->ts[pos] = rel;
-	p->sz[pos] = sz;
+	ts[pos] = rel;
+	szs[pos] = sz;
 	return true;
 }
 
@@ -1072,7 +1165,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 			/* The first sighting's connection, without size. */
 			p->count++;
 			beacon_hour(p, first_s);
-			if (beacon_add(p, first_s, UINT32_MAX)) {
+			if (beacon_add(bs, p, first_s, UINT32_MAX)) {
 				p->uniq++;
 				p->since++;
 			}
@@ -1093,7 +1186,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (b.len > 0 && span_to_u64(b, &n))
 		sz = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
 	beacon_hour(p, t);
-	if (!beacon_add(p, t, sz))
+	if (!beacon_add(bs, p, t, sz))
 		return;
 	p->uniq++;
 	p->since++;
@@ -1107,7 +1200,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		return;
 	}
 	if (p->since < BEACON_JUDGE_EVERY ||
-	    !beacon_judge(&bs->conf, p, &s))
+	    !beacon_judge(bs, p, &s))
 		return;
 	beacon_weigh(bs, p, &s);
 	p->since = 0;
@@ -1128,7 +1221,7 @@ beacon_flush(struct ruleset *rs, struct rule *r, rule_match_cb cb, void *arg)
 		return;
 	while ((p = ktab_next(&bs->t, &cur)) != NULL) {
 		if ((p->flags & BF_ALERTED) || p->since == 0 ||
-		    !beacon_judge(&bs->conf, p, &s))
+		    !beacon_judge(bs, p, &s))
 			continue;
 		beacon_weigh(bs, p, &s);
 		p->since = 0;
@@ -1155,7 +1248,8 @@ beacon_mem_bytes(const struct rule *r)
 		return 0;
 	return sizeof *bs + ktab_bytes(&bs->t) + ktab_bytes(&bs->dests) +
 	    (bs->t.nchunks + bs->dests.nchunks) * sizeof *bs->t.chunks +
-	    (bs->seen_mask + 1) * sizeof *bs->seen;
+	    bs->nrchunks * (BEACON_RING_CHUNK * sizeof **bs->rings +
+	    sizeof *bs->rings) + (bs->seen_mask + 1) * sizeof *bs->seen;
 }
 
 size_t
