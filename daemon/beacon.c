@@ -1024,9 +1024,10 @@ beacon_keys(struct ruleset *rs, const struct beacon_state *bs,
 	    &k->is_ip))
 		return false;
 	k->hs = rule_hash(rs->seed, rec->src.a, sizeof rec->src.a);
-	k->key = rule_hash(k->hs, k->dst, k->dlen);
 	k->dkey = rule_hash(rs->seed ^ 0x646573744b4b4b4bULL, k->dst,
 	    k->dlen);
+	/* The pair: the source's hash and the destination's, mixed. */
+	k->key = rule_hash(k->hs, &k->dkey, sizeof k->dkey);
 	return true;
 }
 
@@ -1083,8 +1084,14 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	key = k->key;
 	dkey = k->dkey;
 	slot = &bs->seen[key & bs->seen_mask];
-	/* The slot is a cache miss: let it load while expiry runs. */
-	__builtin_prefetch(slot);
+	tag = (key >> 32) | 1;
+	/*
+	 * beacon_prefetch() asked for the slot while the event was matched;
+	 * a tracked pair's entry is the next cache miss: let it load while
+	 * expiry runs and the destination is counted.
+	 */
+	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) != 0)
+		ktab_prefetch_index(&bs->t, (uint32_t)(*slot & BEACON_SECS));
 	ktab_prefetch(&bs->dests, dkey);
 	if ((++bs->tick & 7) == 0)
 		beacon_expire(rs, bs);
@@ -1110,7 +1117,6 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	if (beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs))
 		bs->hosts_stale = true;
 	first_s = t;
-	tag = (key >> 32) | 1;
 	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) == 0) {
 		/* The second sighting: track the pair from its first one. */
 		if ((uint32_t)(*slot & BEACON_SECS) == ((uint32_t)t &
@@ -1151,6 +1157,13 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		if (own || (*slot >> 32) == tag || *slot == 0)
 			*slot = tag << 32 | BEACON_TRACKED |
 			    (ktab_index(p) & BEACON_SECS);
+	}
+	if (p->ring != 0 && p->nts > 0) {
+		/* The newest times and sizes, where beacon_add() looks. */
+		struct beacon_ring *g = beacon_ring_at(bs, p->ring - 1);
+
+		__builtin_prefetch(&g->ts[p->nts - 1]);
+		__builtin_prefetch(&g->sz[p->nts - 1]);
 	}
 	if (isnew) {
 		p->first_us = first_s * 1000000;

@@ -21,7 +21,6 @@
 #include "ktab.h"
 #include "log.h"
 
-#define KTAB_CHUNK	1024
 #define KTAB_NONE	UINT32_MAX
 #define KTAB_SAMPLE	8		/* entries offered to victim */
 #define KTAB_SCAN	64		/* entries passed per eviction */

@@ -69,6 +69,20 @@ ktab_prefetch(const struct ktab *t, uint64_t key)
 		__builtin_prefetch(&t->buckets[(key ^ (key >> 29)) &
 		    (t->nbuckets - 1)]);
 }
+#define KTAB_CHUNK	1024		/* entries per chunk */
+
+/*
+ * Start loading the entry at index idx (as ktab_at_index() would find
+ * it), for owners that know where an entry lives before they need it.
+ */
+static inline void
+ktab_prefetch_index(const struct ktab *t, uint32_t idx)
+{
+	if (idx < t->used)
+		__builtin_prefetch(t->chunks[idx / KTAB_CHUNK] +
+		    (size_t)(idx % KTAB_CHUNK) * t->esize);
+}
+
 /* The index of a payload, stable while it is in the table. */
 uint32_t ktab_index(const void *payload);
 /*
