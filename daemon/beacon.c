@@ -5,8 +5,9 @@
  * (256 bytes) from a pool, so that the many pairs seen a few times (a
  * client's ordinary browsing) stay small and 1,000,000 pairs with full
  * rings still fit in 512 MiB.  In front, a direct-mapped table of first
- * sightings keeps pairs seen once at 8 bytes; nothing is allocated per
- * event once the tables have grown.  Judging a pair sorts at most
+ * sightings keeps pairs seen once or twice at 16 bytes (a pair is tracked
+ * from its third connection, with the first two); nothing is allocated
+ * per event once the tables have grown.  Judging a pair sorts at most
  * BEACON_RING values.  This module reads event time only and never
  * decides what happens to an alert beyond handing it to detect_emit().
  */
@@ -46,6 +47,8 @@
 
 #define BEACON_TRACKED	0x80000000ULL	/* in a first-sighting slot */
 #define BEACON_SECS	0x7fffffffULL	/* a second, or a tracked index */
+#define BEACON_TWO	(1ULL << 63)	/* a slot holds a second sighting */
+#define BEACON_TWO_BITS	21		/* of its offset from the first */
 
 enum beacon_key {
 	BK_AUTO = 0,
@@ -118,16 +121,22 @@ struct beacon_state {
 	uint32_t	 rused;		/* rings ever handed out */
 	uint32_t	 rfree;		/* 1 + first free ring; 0: none */
 	/*
-	 * First sightings: a pair is tracked from its second connection on.
-	 * Direct-mapped, 8 bytes a slot: the key's top half, a bit saying
+	 * First sightings: a pair is tracked from its third connection on.
+	 * Direct-mapped, 16 bytes a slot: the key's top half, a bit saying
 	 * the pair is tracked, and the second of the first connection (31
 	 * bits) or, once tracked, the pair's index in the table, so that a
-	 * tracked pair costs one memory access more, not a bucket walk.  Most pairs are seen once and never cost more than this,
-	 * and the pair table is only searched for a slot marked tracked.  A
-	 * tracked slot is never taken by another pair's first sighting: a
-	 * pair that meets one is looked up, and tracked at once if missing.
+	 * tracked pair costs one memory access more, not a bucket walk; and
+	 * the second connection's offset from the first and its size.  Most
+	 * pairs are seen once or twice (a client's ordinary browsing) and
+	 * never cost more than this, and the pair table is only searched for
+	 * a slot marked tracked.  A tracked slot is never taken by another
+	 * pair's sightings: a pair that meets one is looked up, and tracked
+	 * at once if missing.
 	 */
-	uint64_t	*seen;
+	struct beacon_seen {
+		uint64_t w;	/* tag, tracked bit, second or index */
+		uint64_t two;	/* BEACON_TWO | offset << 32 | size; or 0 */
+	}		*seen;
 	size_t		 seen_mask;
 	/*
 	 * Destinations, capped at max_destinations (least recently touched
@@ -481,9 +490,9 @@ beacon_span_ts_score(const double *intervals, size_t n)
 size_t
 beacon_pair_bytes(void)
 {
-	/* A pair with its ring, its table header and its bucket. */
+	/* A pair with its ring, table header, bucket and sighting slot. */
 	return sizeof(struct beacon_pair) + sizeof(struct beacon_ring) + 24 +
-	    sizeof(uint32_t);
+	    sizeof(uint32_t) + sizeof(struct beacon_seen);
 }
 
 static struct beacon_ring *
@@ -545,11 +554,11 @@ beacon_grow(struct beacon_state *bs, struct beacon_pair *p)
 static void
 beacon_forget(struct beacon_state *bs, struct beacon_pair *p)
 {
-	uint64_t	 key = ktab_key(p);
-	uint64_t	*slot = &bs->seen[key & bs->seen_mask];
+	uint64_t		 key = ktab_key(p);
+	struct beacon_seen	*slot = &bs->seen[key & bs->seen_mask];
 
-	if ((*slot >> 32) == ((key >> 32) | 1))
-		*slot = 0;
+	if ((slot->w >> 32) == ((key >> 32) | 1))
+		slot->w = slot->two = 0;
 	if (p->ring != 0) {
 		beacon_ring_at(bs, p->ring - 1)->ts[0] = bs->rfree;
 		bs->rfree = p->ring;
@@ -1061,9 +1070,10 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	const struct beacon_keys *k;
 	const char		*dst;
 	size_t			 dlen;
-	uint64_t		 key, n, tag, *slot, hs, dkey;
+	struct beacon_seen	*slot;
+	uint64_t		 key, n, tag, hs, dkey, two = 0;
 	uint32_t		 sz = UINT32_MAX, sum;
-	int64_t			 t, first_s, d;
+	int64_t			 t, first_s, second_s = 0, d;
 	bool			 isnew, is_ip, own = false;
 	size_t			 i;
 
@@ -1090,8 +1100,8 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	 * a tracked pair's entry is the next cache miss: let it load while
 	 * expiry runs and the destination is counted.
 	 */
-	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) != 0)
-		ktab_prefetch_index(&bs->t, (uint32_t)(*slot & BEACON_SECS));
+	if ((slot->w >> 32) == tag && (slot->w & BEACON_TRACKED) != 0)
+		ktab_prefetch_index(&bs->t, (uint32_t)(slot->w & BEACON_SECS));
 	ktab_prefetch(&bs->dests, dkey);
 	if ((++bs->tick & 7) == 0)
 		beacon_expire(rs, bs);
@@ -1116,28 +1126,52 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	beacon_hll_add(dd->reg, BEACON_HLL_DST_BITS, hs);
 	if (beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs))
 		bs->hosts_stale = true;
+	b = record_has(rec, RF_SOURCE_BYTES) ? record_get(rec,
+	    RF_SOURCE_BYTES) : record_get(rec, RF_DESTINATION_BYTES);
+	if (b.len > 0 && span_to_u64(b, &n))
+		sz = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
 	first_s = t;
-	if ((*slot >> 32) == tag && (*slot & BEACON_TRACKED) == 0) {
-		/* The second sighting: track the pair from its first one. */
-		if ((uint32_t)(*slot & BEACON_SECS) == ((uint32_t)t &
+	if ((slot->w >> 32) == tag && (slot->w & BEACON_TRACKED) == 0) {
+		/* Seen before: how long ago was the first sighting? */
+		if ((uint32_t)(slot->w & BEACON_SECS) == ((uint32_t)t &
 		    BEACON_SECS))
 			return;		/* the same second: one connection */
 		d = (int64_t)((uint64_t)t & BEACON_SECS) -
-		    (int64_t)(*slot & BEACON_SECS);
+		    (int64_t)(slot->w & BEACON_SECS);
 		if (d > (int64_t)BEACON_SECS / 2)
 			d -= (int64_t)BEACON_SECS + 1;
 		else if (d < -(int64_t)BEACON_SECS / 2)
 			d += (int64_t)BEACON_SECS + 1;
 		if (d > bs->conf.window_us / 1000000 || d < -3600) {
 			/* Too long ago to matter: a new first sighting. */
-			*slot = tag << 32 | ((uint64_t)t & BEACON_SECS);
+			slot->w = tag << 32 | ((uint64_t)t & BEACON_SECS);
+			slot->two = 0;
 			return;
 		}
 		first_s = t - d;
+		two = slot->two;
+		if (two == 0 && bs->conf.window_us / 1000000 <
+		    (1LL << (BEACON_TWO_BITS - 1))) {
+			/* The second sighting: kept in the slot. */
+			slot->two = BEACON_TWO | ((uint64_t)d &
+			    ((1ULL << BEACON_TWO_BITS) - 1)) << 32 | sz;
+			return;
+		}
+		if (two != 0) {
+			/* The third: track the pair from its first two. */
+			d = (int64_t)((two >> 32) &
+			    ((1ULL << BEACON_TWO_BITS) - 1));
+			if (d >= (1LL << (BEACON_TWO_BITS - 1)))
+				d -= 1LL << BEACON_TWO_BITS;
+			second_s = first_s + d;
+			if (second_s == t)
+				return;	/* the same second: one connection */
+		}
 		own = true;
-	} else if ((*slot & BEACON_TRACKED) == 0) {
+	} else if ((slot->w & BEACON_TRACKED) == 0) {
 		/* A first sighting (it may push out another's). */
-		*slot = tag << 32 | ((uint64_t)t & BEACON_SECS);
+		slot->w = tag << 32 | ((uint64_t)t & BEACON_SECS);
+		slot->two = 0;
 		return;
 	}
 	/*
@@ -1147,16 +1181,19 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	 */
 	p = NULL;
 	isnew = false;
-	if (!own && (*slot >> 32) == tag)
-		p = ktab_at_index(&bs->t, (uint32_t)(*slot & BEACON_SECS), key);
+	if (!own && (slot->w >> 32) == tag)
+		p = ktab_at_index(&bs->t, (uint32_t)(slot->w & BEACON_SECS),
+		    key);
 	if (p == NULL) {
 		p = ktab_get(&bs->t, key, &isnew);
 		r->dropped += bs->t.evicted;
 		bs->t.evicted = 0;
 		/* An eviction may have freed this slot: look again. */
-		if (own || (*slot >> 32) == tag || *slot == 0)
-			*slot = tag << 32 | BEACON_TRACKED |
+		if (own || (slot->w >> 32) == tag || slot->w == 0) {
+			slot->w = tag << 32 | BEACON_TRACKED |
 			    (ktab_index(p) & BEACON_SECS);
+			slot->two = 0;
+		}
 	}
 	if (p->ring != 0 && p->nts > 0) {
 		/* The newest times and sizes, where beacon_add() looks. */
@@ -1166,8 +1203,13 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		__builtin_prefetch(&g->sz[p->nts - 1]);
 	}
 	if (isnew) {
-		p->first_us = first_s * 1000000;
+		if (two != 0 && second_s < first_s)
+			p->first_us = second_s * 1000000;
+		else
+			p->first_us = first_s * 1000000;
 		p->base_s = (first_s < t ? first_s : t) - 3600;
+		if (two != 0 && second_s - 3600 < p->base_s)
+			p->base_s = second_s - 3600;
 		p->src = rec->src;
 		p->dkey = dkey;
 		p->dst_ip = is_ip;
@@ -1183,6 +1225,15 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 				p->since++;
 			}
 		}
+		if (two != 0) {
+			/* The second, with its size. */
+			p->count++;
+			beacon_hour(p, second_s);
+			if (beacon_add(bs, p, second_s, (uint32_t)two)) {
+				p->uniq++;
+				p->since++;
+			}
+		}
 	}
 	if (rec->ts_us > p->last_us) {
 		p->last_us = rec->ts_us;
@@ -1194,10 +1245,6 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		p->first_us = p->last_us - bs->conf.window_us;
 	p->dsi = (uint8_t)detect_dataset(rs);
 	p->count++;
-	b = record_has(rec, RF_SOURCE_BYTES) ? record_get(rec,
-	    RF_SOURCE_BYTES) : record_get(rec, RF_DESTINATION_BYTES);
-	if (b.len > 0 && span_to_u64(b, &n))
-		sz = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
 	beacon_hour(p, t);
 	if (!beacon_add(bs, p, t, sz))
 		return;

@@ -252,6 +252,8 @@ test_beacon_flush(void **state)
 	/* Described without a line: source, destination, event time. */
 	assert_string_equal(a.src[0], "10.1.4.21");
 	assert_non_null(strstr(a.reason[0], "c2.example.net"));
+	/* The two calls held in the first-sighting slot count too. */
+	assert_non_null(strstr(a.reason[0], "11 connections over 0h50m"));
 	/* Alerted once per pair. */
 	detect_flush(rs, tu_alert_cb, &a);
 	assert_int_equal(a.n, 1);
@@ -290,16 +292,20 @@ test_beacon_memory(void **state)
 	/* A suspicious pair (judged 1.0 but not over its span yet)... */
 	for (i = 0; i < 8; i++)
 		px(rs, &a, "10.1.4.21", "c2.example.net", 1000 + i * 60, 4100);
-	/* ...survives a flood of new pairs (seen twice: tracked). */
+	/* ...survives a flood of new pairs (seen three times: tracked). */
 	for (i = 0; i < 100; i++) {
 		snprintf(dom, sizeof dom, "site%d.example.com", i);
 		px(rs, &a, "10.1.2.19", dom, 1500 + i, 1000);
 		px(rs, &a, "10.1.2.19", dom, 1600 + i, 1000);
+		px(rs, &a, "10.1.2.19", dom, 1650 + i, 1000);
 	}
-	/* Pairs seen once are not tracked at all. */
+	/* Pairs seen once or twice are not tracked at all. */
 	for (i = 0; i < 100; i++) {
 		snprintf(dom, sizeof dom, "once%d.example.com", i);
 		px(rs, &a, "10.1.2.19", dom, 1700 + i, 1000);
+		snprintf(dom, sizeof dom, "twice%d.example.com", i);
+		px(rs, &a, "10.1.2.19", dom, 1700 + i, 1000);
+		px(rs, &a, "10.1.2.19", dom, 1720 + i, 1000);
 	}
 	/*
 	 * 97 of the 100 tracked pairs go; a pair seen once whose
