@@ -51,6 +51,7 @@
 #define EVIDENCE_SEALED_WINDOW	64	/* entries before a checkpoint kept by name */
 #define EV_CHUNK	(1024 * 1024)		/* raw bytes per gzip member */
 #define EV_INFLIGHT	(32 * 1024 * 1024)	/* raw bytes queued at most */
+#define EV_POOL		4			/* idle chunk buffers kept */
 #define EV_RETRY_MS	1000
 #define EV_DAY		86400
 
@@ -76,6 +77,7 @@ struct ev_job {
 	struct evidence_seg	*newseg;	/* begins a segment */
 	unsigned char		*gz;		/* compressed, kept for retries */
 	size_t			 gzlen;
+	size_t			 gzcap;
 
 	/* JOB_SEAL, JOB_ENTRY, JOB_DELETE */
 	char			*reason;
@@ -166,6 +168,16 @@ struct evidence {
 	void			*sync_arg;
 	char			*scan_files;	/* retention candidates, \n-separated */
 	bool			 scan_done;
+	/*
+	 * Buffers of finished chunks, for the next ones: a chunk is 1 MiB
+	 * and its member about as much, and a fresh allocation that size is
+	 * a fresh mapping, faulted in page by page on every chunk.
+	 */
+	char			*pool[EV_POOL];	/* raw, EV_CHUNK bytes each */
+	size_t			 npool;
+	unsigned char		*gzpool[EV_POOL];	/* members */
+	size_t			 gzpoolcap[EV_POOL];
+	size_t			 ngzpool;
 	char			 err[256];
 	bool			 err_new;
 	bool			 failing;
@@ -564,6 +576,46 @@ ev_seg_begin(struct evidence *ev, struct evidence_stream *s,
 	return 0;
 }
 
+/* A buffer of EV_CHUNK bytes for the loop's next chunk. */
+static char *
+ev_chunk_get(struct evidence *ev)
+{
+	char	*p = NULL;
+
+	pthread_mutex_lock(&ev->mu);
+	if (ev->npool > 0)
+		p = ev->pool[--ev->npool];
+	pthread_mutex_unlock(&ev->mu);
+	if (p == NULL && (p = malloc(EV_CHUNK)) == NULL)
+		fatal("malloc");
+	return p;
+}
+
+/* j->gz: a buffer of at least cap bytes (its size in j->gzcap). */
+static void
+ev_gz_get(struct evidence *ev, struct ev_job *j, size_t cap)
+{
+	size_t	i;
+
+	j->gz = NULL;
+	pthread_mutex_lock(&ev->mu);
+	for (i = 0; i < ev->ngzpool; i++)
+		if (ev->gzpoolcap[i] >= cap) {
+			j->gz = ev->gzpool[i];
+			j->gzcap = ev->gzpoolcap[i];
+			ev->ngzpool--;
+			ev->gzpool[i] = ev->gzpool[ev->ngzpool];
+			ev->gzpoolcap[i] = ev->gzpoolcap[ev->ngzpool];
+			break;
+		}
+	pthread_mutex_unlock(&ev->mu);
+	if (j->gz == NULL) {
+		if ((j->gz = malloc(cap)) == NULL)
+			fatal("malloc");
+		j->gzcap = cap;
+	}
+}
+
 #ifdef HAVE_ISAL
 /*
  * igzip's level for a gzip level: its 1 writes logs about as small as
@@ -601,8 +653,8 @@ ev_compress(struct evidence *ev, struct ev_job *j)
 
 	if (ev->izbuf == NULL)
 		ev_isal_setup(ev);
-	if ((j->gz = malloc(cap)) == NULL)
-		fatal("malloc");
+	ev_gz_get(ev, j, cap);
+	cap = j->gzcap;
 	isal_deflate_init(z);
 	z->level = ev->izlevel;
 	z->level_buf = ev->izbuf;
@@ -630,6 +682,7 @@ ev_compress(struct evidence *ev, struct ev_job *j)
 		z->next_out = j->gz + cap;
 		z->avail_out = (uint32_t)cap;
 		cap *= 2;
+		j->gzcap = cap;
 	}
 	j->gzlen = (size_t)(z->next_out - j->gz);
 }
@@ -650,8 +703,7 @@ ev_compress(struct evidence *ev, struct ev_job *j)
 	} else if (deflateReset(&ev->z) != Z_OK)
 		fatalx("deflateReset");
 	bound = deflateBound(&ev->z, (uLong)j->len) + 64;
-	if ((j->gz = malloc(bound)) == NULL)
-		fatal("malloc");
+	ev_gz_get(ev, j, bound);
 	ev->z.next_in = (Bytef *)j->data;
 	ev->z.avail_in = (uInt)j->len;
 	ev->z.next_out = j->gz;
@@ -987,14 +1039,27 @@ ev_job_scan(struct evidence *ev, struct ev_job *j)
 	pthread_mutex_unlock(&ev->mu);
 }
 
-/* Free a job and what it holds. */
+/* Free a job and what it holds; its buffers go back to the pools. */
 static void
-ev_job_free(struct ev_job *j)
+ev_job_free(struct evidence *ev, struct ev_job *j)
 {
 	size_t	i;
 
 	if (j == NULL)
 		return;
+	if (j->type == JOB_CHUNK && (j->data != NULL || j->gz != NULL)) {
+		pthread_mutex_lock(&ev->mu);
+		if (j->data != NULL && ev->npool < EV_POOL) {
+			ev->pool[ev->npool++] = j->data;
+			j->data = NULL;
+		}
+		if (j->gz != NULL && ev->ngzpool < EV_POOL) {
+			ev->gzpool[ev->ngzpool] = j->gz;
+			ev->gzpoolcap[ev->ngzpool++] = j->gzcap;
+			j->gz = NULL;
+		}
+		pthread_mutex_unlock(&ev->mu);
+	}
 	free(j->data);
 	free(j->gz);
 	if (j->newseg != NULL) {
@@ -1094,7 +1159,7 @@ ev_worker(void *arg)
 			ev->qtail = NULL;
 		ev->inflight -= len;
 		pthread_mutex_unlock(&ev->mu);
-		ev_job_free(j);
+		ev_job_free(ev, j);
 		ev_notify(ev);
 		pthread_mutex_lock(&ev->mu);
 	}
@@ -1129,7 +1194,7 @@ ev_push(struct evidence *ev, struct ev_job *j)
 				ev->qtail = NULL;
 			if (j->type == JOB_CHUNK)
 				ev->inflight -= j->len;
-			ev_job_free(j);
+			ev_job_free(ev, j);
 		}
 	}
 }
@@ -1285,8 +1350,7 @@ ev_append_raw(struct evidence_stream *s, const struct evidence_ident *id,
 		ev_seg_start(s, id, offset);
 	while (len > 0) {
 		if (s->chunk == NULL) {
-			if ((s->chunk = malloc(EV_CHUNK)) == NULL)
-				fatal("malloc");
+			s->chunk = ev_chunk_get(s->ev);
 			s->clen = 0;
 		}
 		n = EV_CHUNK - s->clen;
@@ -1435,7 +1499,7 @@ ev_retention_delete(struct evidence *ev, char *list)
 			fatal("strdup");
 	}
 	if (j->nfiles == 0) {
-		ev_job_free(j);
+		ev_job_free(ev, j);
 		return;
 	}
 	log_info("evidence: deleting %zu segments past retention", j->nfiles);
@@ -2223,7 +2287,7 @@ evidence_close(struct evidence *ev, bool abandon)
 	}
 	while ((j = ev->qhead) != NULL) {
 		ev->qhead = j->next;
-		ev_job_free(j);
+		ev_job_free(ev, j);
 	}
 	for (i = 0; i < ev->ns; i++) {
 		struct evidence_stream	*s = ev->s[i];
@@ -2270,6 +2334,10 @@ evidence_close(struct evidence *ev, bool abandon)
 		free(ev->sync.st);
 	}
 	free(ev->scan_files);
+	while (ev->npool > 0)
+		free(ev->pool[--ev->npool]);
+	while (ev->ngzpool > 0)
+		free(ev->gzpool[--ev->ngzpool]);
 	pthread_mutex_destroy(&ev->mu);
 	pthread_cond_destroy(&ev->cv);
 	free(ev->dir);
