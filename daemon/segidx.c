@@ -9,15 +9,20 @@
  * are sized from the exact counts, about ten bits per key, seven probes.
  *
  * The scanners cost a few branches per byte, so the builder first cuts
- * the bytes at separators (a byte no scanner keeps) and gives each run
- * only to the scanners that can find something in it: a run of letters
- * and digits alone is one word, hashed straight from the buffer; a run of
- * digits and dots can only be an IPv4 address; in any other run the words
- * are hashed from the buffer, and dotted names and IPv4 are looked for
- * only if it has a dot, IPv6 only if it has a colon.  A token the last
- * call left open, and a run the buffer may cut, go through all four
- * scanners byte by byte.  Both ways yield the same keys; the unit tests
- * check that the files match byte for byte however the bytes are split.
+ * the bytes at separators (a byte no scanner keeps), learning from one OR
+ * of class bits per byte what each run holds, and gives each run only to
+ * the scanners that can find something in it: a run of letters and digits
+ * alone is one word, hashed straight from the buffer; a run of digits and
+ * dots can only hold IPv4 addresses (with three dots in 7-15 bytes, one at
+ * most, read without a loop per byte); in any other run the words are
+ * hashed from the buffer if it has a letter, dotted names (hashed from the
+ * buffer too) and IPv4 are looked for only if it has a dot, IPv6 only if
+ * it has two colons.  A token the last call left open, and a run the
+ * buffer may cut, go through all four scanners byte by byte.  Both ways
+ * yield the same keys; the unit tests check that the files match byte for
+ * byte however the bytes are split.  The fast paths compute the same key
+ * hashes as sx_hash_fold() over the keys' bytes (an address key is hashed
+ * from three words, never written out), so the files do not change.
  *
  * File layout (little-endian): "KEIBIIX1", u32 version, u32 kinds, the
  * 32-byte SHA-256 of the segment it indexes, u64 raw bytes, then per kind
@@ -60,7 +65,16 @@
 #define SC_ALPHA	0x10		/* [A-Za-z] */
 #define SC_DOT		0x20		/* . */
 #define SC_COLON	0x40		/* : */
+#define SC_UNDER	0x80		/* _ (no case bit: see sx_hash_fold) */
 #define SC_TOKEN	(SC_WORD | SC_DOMAIN | SC_V4 | SC_V6)
+/*
+ * Token bytes outside a class, so that the run cutter learns from one OR
+ * per byte whether all of a run is of that class.
+ */
+#define SC_NWORD	0x100		/* [._:-] */
+#define SC_NV4		0x200		/* [A-Za-z_:-] */
+#define SC_NV6		0x400		/* [G-Zg-z_-] */
+#define SC_DIGIT	0x800		/* [0-9] */
 
 /* Key tags, so equal bytes of two kinds never collide. */
 #define SX_TAG_IP	'I'
@@ -123,7 +137,7 @@ struct segidx {
 	uint64_t		 bytes;
 };
 
-static uint8_t	sx_class[256];
+static uint16_t	sx_class[256];
 
 /* Fill the class table once (idempotent, so a race is harmless). */
 static void
@@ -134,7 +148,7 @@ sx_classes(void)
 	if (sx_class['a'] != 0)
 		return;
 	for (c = 0; c < 256; c++) {
-		uint8_t	k = 0;
+		uint16_t	k = 0;
 
 		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
 			k |= SC_ALPHA;
@@ -147,11 +161,23 @@ sx_classes(void)
 			k |= SC_DOT;
 		if (c == ':')
 			k |= SC_COLON;
+		if (c == '_')
+			k |= SC_UNDER;
 		if ((c >= '0' && c <= '9') || c == '.')
 			k |= SC_V4;
+		if (c >= '0' && c <= '9')
+			k |= SC_DIGIT;
 		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
 		    (c >= 'A' && c <= 'F') || c == ':' || c == '.')
 			k |= SC_V6;
+		if (k & SC_TOKEN) {
+			if ((k & SC_WORD) == 0)
+				k |= SC_NWORD;
+			if ((k & SC_V4) == 0)
+				k |= SC_NV4;
+			if ((k & SC_V6) == 0)
+				k |= SC_NV6;
+		}
 		sx_class[c] = k;
 	}
 }
@@ -179,15 +205,29 @@ sx_mix(uint64_t h)
 static inline uint64_t
 sx_load32(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint32_t	v;
+
+	memcpy(&v, p, sizeof v);	/* one load, not four */
+	return v;
+#else
 	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 |
 	    (uint64_t)p[3] << 24;
+#endif
 }
 
 /* Little-endian u64 at p (any alignment). */
 static inline uint64_t
 sx_load64(const uint8_t *p)
 {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t	v;
+
+	memcpy(&v, p, sizeof v);
+	return v;
+#else
 	return sx_load32(p) | sx_load32(p + 4) << 32;
+#endif
 }
 
 /* One step of the key hash: 8 more bytes in. */
@@ -198,25 +238,20 @@ sx_round(uint64_t h, uint64_t v)
 	return h ^ (h >> 32);
 }
 
-/*
- * Hash of a key of kind, 8 bytes a step, each byte ORed with fold's byte
- * (0x20 lower-cases a letter and leaves a digit alone, so a word of
- * letters and digits hashes as its lower case without a copy).  The last
- * 1-8 bytes are read as two overlapping halves, or for 1-3 bytes as the
- * first, middle and last byte: together with the length, nothing is lost.
- * Stable: the files hold its values (SX_VERSION).
- */
+/* The key hash before its first round. */
 static inline uint64_t
-sx_hash_fold(enum segidx_kind kind, const void *p, size_t len,
-    uint64_t fold)
+sx_hash_init(enum segidx_kind kind, size_t len)
 {
-	const uint8_t	*b = p;
-	uint64_t	 h, v;
-
-	h = 0x243f6a8885a308d3ULL ^ ((uint64_t)kind << 56) ^
+	return 0x243f6a8885a308d3ULL ^ ((uint64_t)kind << 56) ^
 	    ((uint64_t)len * 0xff51afd7ed558ccdULL);
-	for (; len > 8; len -= 8, b += 8)
-		h = sx_round(h, sx_load64(b) | fold);
+}
+
+/* The last round of the key hash, over the last 0-8 bytes b/len. */
+static inline uint64_t
+sx_hash_last(uint64_t h, const uint8_t *b, size_t len, uint64_t fold)
+{
+	uint64_t	v;
+
 	if (len >= 4)
 		v = (sx_load32(b) | sx_load32(b + len - 4) << 32) | fold;
 	else if (len > 0)
@@ -228,11 +263,48 @@ sx_hash_fold(enum segidx_kind kind, const void *p, size_t len,
 	return h != 0 ? h : 1;
 }
 
+/*
+ * Hash of a key of kind, 8 bytes a step, each byte ORed with fold's byte
+ * (0x20 lower-cases a letter and leaves a digit, '.' and '-' alone, so a
+ * word, or a dotted name without '_', hashes as its lower case without a
+ * copy).  The last 1-8 bytes are read as two overlapping halves, or for
+ * 1-3 bytes as the first, middle and last byte: together with the length,
+ * nothing is lost.  Stable: the files hold its values (SX_VERSION); the
+ * inlined forms below (sx_hash_word(), sx_hash_key()) give the same.
+ */
+static uint64_t
+sx_hash_fold(enum segidx_kind kind, const void *p, size_t len,
+    uint64_t fold)
+{
+	const uint8_t	*b = p;
+	uint64_t	 h;
+
+	h = sx_hash_init(kind, len);
+	for (; len > 8; len -= 8, b += 8)
+		h = sx_round(h, sx_load64(b) | fold);
+	return sx_hash_last(h, b, len, fold);
+}
+
 /* Hash of a key of kind (bytes as they are). */
 static uint64_t
 sx_hash(enum segidx_kind kind, const void *p, size_t len)
 {
 	return sx_hash_fold(kind, p, len, 0);
+}
+
+#define SX_FOLD		0x2020202020202020ULL
+
+/*
+ * sx_hash_fold() of a word of letters and digits, read from the buffer in
+ * its case: inline for the common word of 8 bytes or less (one round).
+ */
+static inline uint64_t
+sx_hash_word(const uint8_t *p, size_t len)
+{
+	if (len <= 8)
+		return sx_hash_last(sx_hash_init(SEGIDX_WORD, len), p, len,
+		    SX_FOLD);
+	return sx_hash_fold(SEGIDX_WORD, p, len, SX_FOLD);
 }
 
 /* Bit i of probe n of hash h in a filter of bits bits. */
@@ -321,41 +393,86 @@ sx_set_put(struct sx_set *s, uint64_t h)
 		sx_set_flush(s);
 }
 
-/* Add key p/len of kind to the builder's set. */
-static void
-sx_add(struct segidx_build *b, enum segidx_kind kind, const void *p,
-    size_t len)
+/*
+ * An address key is 19 bytes: a tag, the family, the prefix (0 for an
+ * address) and the 16 bytes of the address, masked for a network.
+ */
+#define SX_ADDR_KEY	19
+
+/*
+ * sx_hash() of an address key whose bytes 0-7 are v1, 8-15 v2 and 16-18
+ * v3 (little-endian), without the key in memory: the two rounds of the
+ * loop of sx_hash_fold() and its last one (the first, middle and last of
+ * three bytes are the three).
+ */
+static inline uint64_t
+sx_hash_key(uint64_t v1, uint64_t v2, uint64_t v3)
 {
-	sx_set_put(&b->set[kind], sx_hash(kind, p, len));
+	uint64_t	h;
+
+	h = sx_hash_init(SEGIDX_ADDR, SX_ADDR_KEY);
+	h = sx_round(h, v1);
+	h = sx_round(h, v2);
+	h = sx_mix(sx_round(h, v3));
+	return h != 0 ? h : 1;
+}
+
+/* Byte n of a key word. */
+#define SX_B(x, n)	((uint64_t)(x) << (8 * (n)))
+
+/*
+ * The keys of IPv4 address x (its first byte lowest): the address, its
+ * /24 and its /16.  Bytes 3-6 of a key hold the address; the rest of it
+ * is zero.  The three hashes are computed before the first is put, so
+ * that they overlap (a put may branch away).
+ */
+static void
+sx_add_v4(struct segidx_build *b, uint32_t x)
+{
+	struct sx_set	*s = &b->set[SEGIDX_ADDR];
+	uint64_t	 k = SX_B(4, 1) | SX_B(x, 3), h, h24, h16;
+
+	h = sx_hash_key(SX_TAG_IP | k, 0, 0);
+	k &= ~SX_B(0xff, 6);
+	h24 = sx_hash_key(SX_TAG_NET | SX_B(24, 2) | k, 0, 0);
+	k &= ~SX_B(0xff, 5);
+	h16 = sx_hash_key(SX_TAG_NET | SX_B(16, 2) | k, 0, 0);
+	sx_set_put(s, h);
+	sx_set_put(s, h24);
+	sx_set_put(s, h16);
 }
 
 /* The keys of an address: itself and its networks. */
 static void
 sx_add_addr(struct segidx_build *b, const struct netaddr *na)
 {
-	uint8_t	k[19];
+	struct sx_set	*s = &b->set[SEGIDX_ADDR];
+	const uint8_t	*a = na->a;
+	uint64_t	 k, v2, v3, h, h64, h48;
 
-	memset(k, 0, sizeof k);
-	k[0] = SX_TAG_IP;
-	k[1] = na->family;
-	memcpy(k + 3, na->a, 16);
-	sx_add(b, SEGIDX_ADDR, k, sizeof k);
-	k[0] = SX_TAG_NET;
 	if (na->family == 4) {
-		k[2] = 24;
-		k[6] = 0;
-		sx_add(b, SEGIDX_ADDR, k, sizeof k);
-		k[2] = 16;
-		k[5] = 0;
-		sx_add(b, SEGIDX_ADDR, k, sizeof k);
-	} else {
-		k[2] = 64;
-		memset(k + 3 + 8, 0, 8);
-		sx_add(b, SEGIDX_ADDR, k, sizeof k);
-		k[2] = 48;
-		memset(k + 3 + 6, 0, 2);
-		sx_add(b, SEGIDX_ADDR, k, sizeof k);
+		sx_add_v4(b, (uint32_t)sx_load32(a));
+		return;
 	}
+	/* Bytes 3-7 are a[0-4], 8-15 a[5-12], 16-18 a[13-15]. */
+	k = SX_B(na->family, 1) | sx_load64(a) << 24;
+	v2 = sx_load64(a + 5);
+	v3 = SX_B(a[13], 0) | SX_B(a[14], 1) | SX_B(a[15], 2);
+	h = sx_hash_key(SX_TAG_IP | k, v2, v3);
+	/* The /64 keeps a[0-7], the /48 a[0-5]. */
+	h64 = sx_hash_key(SX_TAG_NET | SX_B(64, 2) | k, v2 & 0xffffff, 0);
+	h48 = sx_hash_key(SX_TAG_NET | SX_B(48, 2) | k, v2 & 0xff, 0);
+	sx_set_put(s, h);
+	sx_set_put(s, h64);
+	sx_set_put(s, h48);
+}
+
+/* Add key p/len of kind to the builder's set. */
+static void
+sx_add(struct segidx_build *b, enum segidx_kind kind, const void *p,
+    size_t len)
+{
+	sx_set_put(&b->set[kind], sx_hash(kind, p, len));
 }
 
 /* True if s/len has a character other than digits and dots. */
@@ -370,31 +487,52 @@ sx_has_name_char(const char *s, size_t len)
 	return false;
 }
 
+/*
+ * The keys of dotted name d/len (len <= 2 * SEGIDX_DOMAIN_MAX), hashed
+ * with fold (SX_FOLD if d may have capitals and no '_', else 0 and d in
+ * lower case): the name and every parent with a dot in it, not those of
+ * digits and dots alone.  cut: d is the tail of a longer name, so its
+ * first label is no label.  A name without a dot has no key.
+ */
+static void
+sx_domain_keys(struct segidx_build *b, const uint8_t *d, size_t len,
+    bool cut, uint64_t fold)
+{
+	uint16_t	start[SEGIDX_DOMAIN_MAX + 1];
+	size_t		i, j, n = 0, dot = 0, name = 0;
+	bool		after = !cut, isdot;
+
+	while (len > 0 && d[len - 1] == '.')
+		len--;
+	/*
+	 * One pass, with no branch on the bytes: the label starts (a byte
+	 * other than a dot after a dot; at most one in two bytes), and one
+	 * past the last dot and past the last byte other than a digit or dot.
+	 */
+	for (i = 0; i < len; i++) {
+		isdot = d[i] == '.';
+		start[n] = (uint16_t)i;
+		n += after && !isdot;
+		after = isdot;
+		dot = isdot ? i + 1 : dot;
+		name = !isdot && (d[i] < '0' || d[i] > '9') ? i + 1 : name;
+	}
+	/* Each label with a dot and a name character at or after it. */
+	for (j = 0; j < n && start[j] < dot && start[j] < name; j++)
+		sx_set_put(&b->set[SEGIDX_DOMAIN],
+		    sx_hash_fold(SEGIDX_DOMAIN, d + start[j], len - start[j],
+		    fold));
+}
+
 /* A dotted name ended: add it and every parent with a dot. */
 static void
 sx_end_domain(struct segidx_build *b)
 {
-	char	*d = b->dom;
-	size_t	 len = b->dlen, i;
-
+	if (b->ddots > 0)
+		sx_domain_keys(b, (const uint8_t *)b->dom, b->dlen, b->dcut,
+		    0);
 	b->dlen = 0;
-	if (b->ddots == 0) {
-		b->dcut = false;
-		return;		/* a word: no name with a dot in it */
-	}
 	b->ddots = 0;
-	while (len > 0 && d[len - 1] == '.')
-		len--;
-	for (i = 0; i < len; i++) {
-		if (i == 0 ? b->dcut : d[i - 1] != '.')
-			continue;
-		if (d[i] == '.')
-			continue;
-		if (memchr(d + i, '.', len - i) == NULL)
-			break;
-		if (sx_has_name_char(d + i, len - i))
-			sx_add(b, SEGIDX_DOMAIN, d + i, len - i);
-	}
 	b->dcut = false;
 }
 
@@ -416,20 +554,13 @@ sx_end_word(struct segidx_build *b)
 static void
 sx_end_v4part(struct segidx_build *b)
 {
-	struct netaddr	na;
-
 	if (b->v4digits == 0 || b->v4digits > 3 || b->v4cur > 255) {
 		b->v4n = 0;
 		goto out;
 	}
 	if (b->v4n == 3) {
-		memset(&na, 0, sizeof na);
-		na.family = 4;
-		na.a[0] = (uint8_t)b->v4part[0];
-		na.a[1] = (uint8_t)b->v4part[1];
-		na.a[2] = (uint8_t)b->v4part[2];
-		na.a[3] = (uint8_t)b->v4cur;
-		sx_add_addr(b, &na);
+		sx_add_v4(b, b->v4part[0] | b->v4part[1] << 8 |
+		    b->v4part[2] << 16 | b->v4cur << 24);
 		b->v4part[0] = b->v4part[1];
 		b->v4part[1] = b->v4part[2];
 		b->v4part[2] = b->v4cur;
@@ -440,60 +571,154 @@ out:
 	b->v4digits = 0;
 }
 
+/* The value of the 1-3 digits p/len, reading no byte past them. */
+static inline unsigned int
+sx_octet(const uint8_t *p, size_t len)
+{
+	unsigned int	v;
+
+	v = (unsigned int)(p[len - 1] - '0');
+	if (len > 1)
+		v += 10 * (unsigned int)(p[len - 2] - '0');
+	if (len > 2)
+		v += 100 * (unsigned int)(p[0] - '0');
+	return v;
+}
+
+/* One bit per dot of the digits and dots in x, byte i to bit i. */
+static inline unsigned int
+sx_dots(uint64_t x)
+{
+	/* A dot is below '0': only its byte keeps a clear high bit. */
+	x = ~(x + 0x5050505050505050ULL) & 0x8080808080808080ULL;
+	return (unsigned int)(((x >> 7) * 0x0102040810204080ULL) >> 56);
+}
+
+/*
+ * The span r..e of digits and dots, ended (by a byte of another kind or a
+ * separator): its addresses, as sx_v4_byte() and sx_end_v4part() find
+ * them byte by byte.  Four valid parts need three dots and 7-15 bytes: a
+ * span of 7-15 bytes has its dots found eight bytes at a time, and with
+ * three it is one address or none, read without a branch per byte (the
+ * byte loop mispredicts its parts' lengths).  Other spans (a time has one
+ * dot) go through the loop, which keeps the state in registers: q holds
+ * the last valid parts, the newest in its top byte; n counts them (up to
+ * 4).
+ */
+static void
+sx_v4_span(struct segidx_build *b, const uint8_t *r, const uint8_t *e)
+{
+	size_t		len = (size_t)(e - r), d, p1, p2, p3;
+	uint32_t	q = 0;
+	unsigned int	n = 0, v, m, m1, m2, o[4];
+
+	if (len < 7)
+		return;
+	if (len <= 15) {
+		/* The last load overlaps the first: no byte past e. */
+		if (len >= 8)
+			m = sx_dots(sx_load64(r)) |
+			    sx_dots(sx_load64(e - 8)) << (len - 8);
+		else
+			m = sx_dots(sx_load32(r) | sx_load32(r + 3) << 24) &
+			    0x7f;
+		m1 = m & (m - 1);
+		m2 = m1 & (m1 - 1);
+		if (m2 == 0)
+			return;			/* fewer than three dots */
+		if ((m2 & (m2 - 1)) == 0) {
+			p1 = (size_t)__builtin_ctz(m);
+			p2 = (size_t)__builtin_ctz(m1);
+			p3 = (size_t)__builtin_ctz(m2);
+			if (p1 - 1 > 2 || p2 - p1 - 2 > 2 || p3 - p2 - 2 > 2 ||
+			    len - p3 - 2 > 2)
+				return;		/* a part of 0 or 4+ digits */
+			o[0] = sx_octet(r, p1);
+			o[1] = sx_octet(r + p1 + 1, p2 - p1 - 1);
+			o[2] = sx_octet(r + p2 + 1, p3 - p2 - 1);
+			o[3] = sx_octet(r + p3 + 1, len - p3 - 1);
+			if ((o[0] | o[1] | o[2] | o[3]) <= 255)
+				sx_add_v4(b, o[0] | o[1] << 8 | o[2] << 16 |
+				    o[3] << 24);
+			return;
+		}
+	}
+	for (;;) {
+		/* v is only right for three digits, all that is wanted. */
+		for (v = 0, d = 0; r < e && *r != '.'; r++, d++)
+			v = v * 10 + (unsigned int)(*r - '0');
+		if (d == 0 || d > 3 || v > 255)
+			n = 0;
+		else {
+			q = q >> 8 | v << 24;
+			if (++n >= 4) {
+				n = 4;
+				sx_add_v4(b, q);
+			}
+		}
+		if (r == e)
+			break;
+		r++;			/* the dot */
+	}
+}
+
 /*
  * Whether p/len may be an IPv6 address at all: two to seven colons,
- * groups of at most four hex digits (a dotted IPv4 tail aside).  It spares
- * inet_pton() the MAC addresses and hashes that fill firewall lines.
+ * groups of at most four hex digits (a dotted IPv4 tail aside); without
+ * a "::" the eight groups need seven colons, or six before an IPv4 tail
+ * (inet_pton() rejects the rest).  It spares inet_pton() the times, MAC
+ * addresses and hashes that fill log lines.
  */
 static bool
 sx_v6_shape(const char *p, size_t len)
 {
 	size_t	i, colons = 0, group = 0;
+	bool	dbl = false;
 
 	for (i = 0; i < len; i++) {
 		if (p[i] == ':') {
 			if (++colons > 7)
 				return false;
+			if (i > 0 && p[i - 1] == ':')
+				dbl = true;
 			group = 0;
 		} else if (p[i] == '.')
-			return colons >= 2 && colons <= 6;
+			return colons >= 2 && colons <= 6 &&
+			    (dbl || colons == 6);
 		else if (++group > 4)
 			return false;
 	}
-	return colons >= 2;
+	return colons >= 2 && (dbl || colons == 7);
 }
 
 /*
- * A run of hex digits, colons and dots ended.  With two colons or more it
- * may hold an IPv6 address, perhaps with an interface before it or a port
- * after it ("inside:2001:db8::1", "2001:db8::1:443"): every span that
- * starts at the run or after one of its first colons and ends at its end
- * or before one of its last colons is tried.
+ * A run r/len of hex digits, colons and dots, with two to nine colons (an
+ * address has seven at most; with an interface before it and a port
+ * after, nine; more is a MAC header or a hash).  It may hold an IPv6
+ * address, perhaps with an interface before it or a port after it
+ * ("inside:2001:db8::1", "2001:db8::1:443"): every span that starts at
+ * the run or after one of its first colons and ends at its end or before
+ * one of its last colons is tried.  A run without a "::" and with fewer
+ * than six colons holds no such span (see sx_v6_shape()): most runs, such
+ * as times, stop there.
  */
 static void
-sx_end_v6(struct segidx_build *b)
+sx_v6_run(struct segidx_build *b, const char *r, size_t len)
 {
 	struct netaddr	 na;
-	const char	*r = b->v6;
-	size_t		 len = b->v6len, i, ns = 0, ne = 0, s, e, colons = 0;
+	size_t		 i, ns = 0, ne = 0, s, e, colons = 0;
 	size_t		 starts[SX_V6_CUTS + 1], ends[SX_V6_CUTS + 1];
+	bool		 dbl = false;
 
-	b->v6len = 0;
-	/*
-	 * An address has seven colons at most; with an interface before it
-	 * and a port after, nine.  More is a MAC header or a hash.
-	 */
-	if (b->v6colons < 2 || b->v6colons > 9) {
-		b->v6colons = 0;
-		return;
-	}
-	b->v6colons = 0;
 	while (len > 0 && (r[len - 1] == '.' || r[len - 1] == ':'))
 		len--;
 	for (i = 0; i < len; i++)
-		if (r[i] == ':')
+		if (r[i] == ':') {
 			colons++;
-	if (colons < 2)
+			if (i > 0 && r[i - 1] == ':')
+				dbl = true;
+		}
+	if (colons < 2 || (!dbl && colons < 6))
 		return;
 	starts[ns++] = 0;
 	ends[ne++] = len;
@@ -514,6 +739,18 @@ sx_end_v6(struct segidx_build *b)
 				sx_add_addr(b, &na);
 		}
 	}
+}
+
+/* The colon run kept by the IPv6 scanner ended. */
+static void
+sx_end_v6(struct segidx_build *b)
+{
+	size_t	len = b->v6len, colons = b->v6colons;
+
+	b->v6len = 0;
+	b->v6colons = 0;
+	if (colons >= 2 && colons <= 9)
+		sx_v6_run(b, b->v6, len);
 }
 
 struct segidx_build *
@@ -552,7 +789,7 @@ sx_v4_byte(struct segidx_build *b, uint8_t c)
 
 /* One byte for the word scanner. */
 static inline void
-sx_word_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+sx_word_byte(struct segidx_build *b, uint8_t c, unsigned int k)
 {
 	if (k & SC_WORD) {
 		if (b->wlen < sizeof b->word)
@@ -567,7 +804,7 @@ sx_word_byte(struct segidx_build *b, uint8_t c, uint8_t k)
 
 /* One byte for the dotted-name scanner. */
 static inline void
-sx_dom_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+sx_dom_byte(struct segidx_build *b, uint8_t c, unsigned int k)
 {
 	if (k & SC_DOMAIN) {
 		if (b->dlen == sizeof b->dom) {
@@ -586,7 +823,7 @@ sx_dom_byte(struct segidx_build *b, uint8_t c, uint8_t k)
 
 /* One byte for the IPv4 scanner. */
 static inline void
-sx_v4_step(struct segidx_build *b, uint8_t c, uint8_t k)
+sx_v4_step(struct segidx_build *b, uint8_t c, unsigned int k)
 {
 	if (k & SC_V4)
 		sx_v4_byte(b, c);
@@ -598,7 +835,7 @@ sx_v4_step(struct segidx_build *b, uint8_t c, uint8_t k)
 
 /* One byte for the IPv6 scanner. */
 static inline void
-sx_v6_byte(struct segidx_build *b, uint8_t c, uint8_t k)
+sx_v6_byte(struct segidx_build *b, uint8_t c, unsigned int k)
 {
 	if (k & SC_V6) {
 		if (b->v6len == sizeof b->v6) {
@@ -616,7 +853,7 @@ sx_v6_byte(struct segidx_build *b, uint8_t c, uint8_t k)
 static void
 sx_byte(struct segidx_build *b, uint8_t c)
 {
-	uint8_t	k = sx_class[c];
+	unsigned int	k = sx_class[c];
 
 	sx_word_byte(b, c, k);
 	sx_dom_byte(b, c, k);
@@ -632,7 +869,7 @@ static void
 sx_run_words(struct segidx_build *b, const uint8_t *r, const uint8_t *e)
 {
 	const uint8_t	*w;
-	uint8_t		 k, any;
+	unsigned int	 k, any;
 
 	while (r < e) {
 		while (r < e && (sx_class[*r] & SC_WORD) == 0)
@@ -645,8 +882,134 @@ sx_run_words(struct segidx_build *b, const uint8_t *r, const uint8_t *e)
 		}
 		if ((any & SC_ALPHA) && (size_t)(r - w) <= SEGIDX_WORD_MAX)
 			sx_set_put(&b->set[SEGIDX_WORD],
-			    sx_hash_fold(SEGIDX_WORD, w, (size_t)(r - w),
-			    0x2020202020202020ULL));
+			    sx_hash_word(w, (size_t)(r - w)));
+	}
+}
+
+/*
+ * A complete span w..e of name bytes with a dot, whose classes are any.
+ * A name with a '_' (which folding would change) or too long for dom[]
+ * goes through the byte-by-byte scanner, which lowers it and keeps the
+ * tail of a long one.
+ */
+static void
+sx_run_name(struct segidx_build *b, const uint8_t *w, const uint8_t *e,
+    unsigned int any)
+{
+	if ((any & SC_UNDER) == 0 && (size_t)(e - w) <= sizeof b->dom)
+		sx_domain_keys(b, w, (size_t)(e - w), false, SX_FOLD);
+	else {
+		for (; w < e; w++)
+			sx_dom_byte(b, *w, sx_class[*w]);
+		sx_end_domain(b);
+	}
+}
+
+/*
+ * The dotted names and the IPv4 addresses of a complete run r..e with a
+ * dot, whose classes are any: its longest spans of name bytes and of
+ * [0-9.], each ended by the byte after it as the byte-by-byte scanners
+ * end them.  Without a colon the run is one name span; without a digit
+ * it holds no address.
+ */
+static void
+sx_run_dotted(struct segidx_build *b, const uint8_t *r, const uint8_t *e,
+    unsigned int any)
+{
+	const uint8_t	*q, *w;
+	unsigned int	 k, sany;
+
+	if ((any & SC_COLON) == 0)
+		sx_run_name(b, r, e, any);
+	else {
+		for (q = r; q < e;) {
+			while (q < e && (sx_class[*q] & SC_DOMAIN) == 0)
+				q++;
+			w = q;
+			sany = 0;
+			while (q < e && ((k = sx_class[*q]) & SC_DOMAIN) != 0) {
+				sany |= k;
+				q++;
+			}
+			if (sany & SC_DOT)
+				sx_run_name(b, w, q, sany);
+		}
+	}
+	if ((any & SC_DIGIT) == 0)
+		return;
+	for (q = r; q < e;) {
+		while (q < e && (sx_class[*q] & SC_V4) == 0)
+			q++;
+		w = q;
+		while (q < e && (sx_class[*q] & SC_V4) != 0)
+			q++;
+		/* "1.2.3.4" is the shortest with an address. */
+		if (q - w >= 7)
+			sx_v4_span(b, w, q);
+	}
+}
+
+/* The colons in q..e, eight bytes at a time. */
+static size_t
+sx_colons(const uint8_t *q, const uint8_t *e)
+{
+	uint64_t	t;
+	size_t		n = 0;
+
+	for (; e - q >= 8; q += 8) {
+		/* The high bit of each byte that was a colon, exactly. */
+		t = sx_load64(q) ^ 0x3a3a3a3a3a3a3a3aULL;
+		t = ~(((t & 0x7f7f7f7f7f7f7f7fULL) + 0x7f7f7f7f7f7f7f7fULL) |
+		    t) & 0x8080808080808080ULL;
+		n += (size_t)(((t >> 7) * 0x0101010101010101ULL) >> 56);
+	}
+	for (; q < e; q++)
+		n += *q == ':';
+	return n;
+}
+
+/*
+ * The IPv6 candidates of a complete run r..e with a colon: its longest
+ * spans of [0-9A-Fa-f:.] with two to nine colons.  A span too long for
+ * v6[] goes through the byte-by-byte scanner, which keeps its tail.  The
+ * colons of the run are counted first: with fewer than two ("host:") no
+ * span has two, and a run of those bytes alone (any without SC_NV6: a
+ * time, a MAC header) is one span.
+ */
+static void
+sx_run_colons(struct segidx_build *b, const uint8_t *r, const uint8_t *e,
+    unsigned int any)
+{
+	const uint8_t	*q, *w;
+	size_t		 colons;
+	unsigned int	 k;
+
+	colons = sx_colons(r, e);
+	if (colons < 2 || ((any & SC_NV6) == 0 && colons > 9))
+		return;
+	if ((any & SC_NV6) == 0 && (size_t)(e - r) <= sizeof b->v6) {
+		sx_v6_run(b, (const char *)r, (size_t)(e - r));
+		return;
+	}
+	for (q = r; q < e;) {
+		while (q < e && (sx_class[*q] & SC_V6) == 0)
+			q++;
+		w = q;
+		colons = 0;
+		while (q < e && ((k = sx_class[*q]) & SC_V6) != 0) {
+			if (k & SC_COLON)
+				colons++;
+			q++;
+		}
+		if (colons < 2 || colons > 9)
+			continue;
+		if ((size_t)(q - w) <= sizeof b->v6)
+			sx_v6_run(b, (const char *)w, (size_t)(q - w));
+		else {
+			for (; w < q; w++)
+				sx_v6_byte(b, *w, sx_class[*w]);
+			sx_end_v6(b);
+		}
 	}
 }
 
@@ -660,72 +1023,57 @@ sx_run_words(struct segidx_build *b, const uint8_t *r, const uint8_t *e)
 void
 segidx_build_add(struct segidx_build *b, const void *p, size_t len)
 {
-	const uint8_t	*s = p, *end = s + len, *r, *q;
-	uint8_t		 k, any, all;
+	const uint8_t	*s = p, *end = s + len, *stop, *r;
+	unsigned int	 k, any;
 
 	b->bytes += len;
 	while (s < end && sx_pending(b))
 		sx_byte(b, *s++);
-	while (s < end) {
-		if ((sx_class[*s] & SC_TOKEN) == 0) {
+	/*
+	 * The last separator: every run before it is complete, and each
+	 * scan below meets a separator by then, so none tests for the end.
+	 */
+	for (stop = end; stop > s && (sx_class[stop[-1]] & SC_TOKEN) != 0;)
+		stop--;
+	if (stop > s)
+		stop--;
+	while (s < stop) {
+		if (((k = sx_class[*s]) & SC_TOKEN) == 0) {
 			s++;
 			continue;
 		}
 		r = s;
 		any = 0;
-		all = 0xff;
-		while (s < end && ((k = sx_class[*s]) & SC_TOKEN) != 0) {
+		do {
 			any |= k;
-			all &= k;
-			s++;
-		}
-		if (s == end) {
-			while (r < end)
-				sx_byte(b, *r++);
-			return;
-		}
-		if (all & SC_WORD) {
+			k = sx_class[*++s];
+		} while ((k & SC_TOKEN) != 0);
+		if ((any & SC_NWORD) == 0) {
 			/* Letters and digits: one word, nothing else. */
 			if ((any & SC_ALPHA) &&
 			    (size_t)(s - r) <= SEGIDX_WORD_MAX)
 				sx_set_put(&b->set[SEGIDX_WORD],
-				    sx_hash_fold(SEGIDX_WORD, r, (size_t)(s - r),
-				    0x2020202020202020ULL));
-			s++;
-			continue;
-		}
-		if (all & SC_V4) {
+				    sx_hash_word(r, (size_t)(s - r)));
+		} else if ((any & SC_NV4) == 0) {
 			/* Digits and dots: no word, no name, no colon. */
-			while (r < s)
-				sx_v4_byte(b, *r++);
-			if (b->v4digits > 0 || b->v4n > 0)
-				sx_end_v4part(b);
-			b->v4n = 0;
-			s++;
-			continue;
-		}
-		sx_run_words(b, r, s);
-		/*
-		 * Without a dot there is no dotted name and no IPv4 address;
-		 * without a colon, no IPv6 address.  Each scanner is ended
-		 * by the separator.
-		 */
-		if (any & SC_DOT) {
-			for (q = r; q < s; q++) {
-				k = sx_class[*q];
-				sx_dom_byte(b, *q, k);
-				sx_v4_step(b, *q, k);
-			}
-			sx_dom_byte(b, *s, 0);
-			sx_v4_step(b, *s, 0);
-		}
-		if (any & SC_COLON) {
-			for (q = r; q < s; q++)
-				sx_v6_byte(b, *q, sx_class[*q]);
-			sx_v6_byte(b, *s, 0);
+			sx_v4_span(b, r, s);
+		} else {
+			/*
+			 * Without a letter there is no word; without a dot,
+			 * no dotted name and no IPv4 address; without a
+			 * colon, no IPv6 address.
+			 */
+			if (any & SC_ALPHA)
+				sx_run_words(b, r, s);
+			if (any & SC_DOT)
+				sx_run_dotted(b, r, s, any);
+			if (any & SC_COLON)
+				sx_run_colons(b, r, s, any);
 		}
 		s++;
 	}
+	while (s < end)
+		sx_byte(b, *s++);
 }
 
 /* End every token (the end of the segment). */
