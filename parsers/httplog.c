@@ -253,14 +253,44 @@ httplog_hostport(struct span hp, struct span *host, struct span *port)
 	return httplog_digits(port->p, port->len) && port->len <= 5;
 }
 
-/* Set url.* and destination.port from a request target. */
+/* Classes of URL bytes, for the scans of httplog_set_url(). */
+#define HU_SLASH	0x01	/* '/' ends the authority */
+#define HU_QUERY	0x02	/* '?' and '#' end the authority and path */
+#define HU_AT		0x04	/* '@' ends the userinfo */
+#define HU_COLON	0x08	/* ':' may start a port */
+
+static const unsigned char httplog_uclass[256] = {
+	['/'] = HU_SLASH,
+	['?'] = HU_QUERY,
+	['#'] = HU_QUERY,
+	['@'] = HU_AT,
+	[':'] = HU_COLON,
+};
+
+/* The end of the path at p: the first '?' or '#' before end, or end. */
+static inline const char *
+httplog_path_end(const char *p, const char *end)
+{
+	while (p < end && (httplog_uclass[(unsigned char)*p] & HU_QUERY) == 0)
+		p++;
+	return p;
+}
+
+/*
+ * Set url.* and destination.port from a request target.  The authority
+ * of an absolute URL is read in one pass that also notes its last '@'
+ * and the colons after it, which is what httplog_hostport() would look
+ * for again; only a bracketed host is handed to it.
+ */
 void
 httplog_set_url(struct span url, struct span method, struct record *rec,
     struct span *host)
 {
 	struct span	 hp, port;
-	const char	*p, *end, *auth, *at, *q;
+	const char	*p, *end, *auth, *at, *colon, *q;
 	size_t		 i;
+	unsigned char	 k;
+	bool		 ok, colons;
 
 	*host = SPAN_NULL;
 	if (url.len == 0 || httplog_is_dash(url))
@@ -269,12 +299,11 @@ httplog_set_url(struct span url, struct span method, struct record *rec,
 	record_set(rec, RF_URL_ORIGINAL, url.p, url.len);
 
 	if (url.p[0] == '/') {
-		for (q = url.p; q < end && *q != '?' && *q != '#'; q++)
-			;
+		q = httplog_path_end(url.p, end);
 		record_set(rec, RF_URL_PATH, url.p, (size_t)(q - url.p));
 		return;
 	}
-	if (span_eq(method, "CONNECT")) {
+	if (method.len == 7 && memcmp(method.p, "CONNECT", 7) == 0) {
 		if (httplog_hostport(url, &hp, &port) && hp.len > 0) {
 			*host = hp;
 			record_set(rec, RF_URL_DOMAIN, hp.p, hp.len);
@@ -297,22 +326,51 @@ httplog_set_url(struct span url, struct span method, struct record *rec,
 		return;
 	record_set(rec, RF_URL_SCHEME, url.p, i);
 
+	/*
+	 * The authority runs to the first '/', '?' or '#'; the host follows
+	 * its last '@' (user:pass@host), and a port the first colon after
+	 * that unless another follows (a bare IPv6 address).
+	 */
 	auth = url.p + i + 3;
-	for (p = auth; p < end && *p != '/' && *p != '?' && *p != '#'; p++)
-		;
-	/* The host follows the last "@" of the authority (user:pass@host). */
-	for (at = p; at > auth && at[-1] != '@'; at--)
-		;
+	at = auth;
+	colon = NULL;
+	colons = false;
+	for (p = auth; p < end; p++) {
+		if ((k = httplog_uclass[(unsigned char)*p]) == 0)
+			continue;
+		if (k & (HU_SLASH | HU_QUERY))
+			break;
+		if (k == HU_AT) {
+			at = p + 1;
+			colon = NULL;
+			colons = false;
+		} else if (colon == NULL)
+			colon = p;
+		else
+			colons = true;
+	}
 	hp.p = at;
 	hp.len = (size_t)(p - at);
-	if (httplog_hostport(hp, host, &port) && host->len > 0) {
+	if (hp.len > 0 && hp.p[0] == '[')
+		ok = httplog_hostport(hp, host, &port);
+	else if (colon == NULL || colons) {
+		*host = hp;
+		port = SPAN_NULL;
+		ok = true;
+	} else {
+		host->p = at;
+		host->len = (size_t)(colon - at);
+		port.p = colon + 1;
+		port.len = (size_t)(p - port.p);
+		ok = httplog_digits(port.p, port.len) && port.len <= 5;
+	}
+	if (ok && host->len > 0) {
 		record_set(rec, RF_URL_DOMAIN, host->p, host->len);
 		record_set(rec, RF_DESTINATION_PORT, port.p, port.len);
 	} else
 		*host = SPAN_NULL;
 	if (p < end && *p == '/') {
-		for (q = p; q < end && *q != '?' && *q != '#'; q++)
-			;
+		q = httplog_path_end(p, end);
 		record_set(rec, RF_URL_PATH, p, (size_t)(q - p));
 	}
 }

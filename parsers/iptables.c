@@ -17,6 +17,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "parser.h"
 #include "sysloghdr.h"
@@ -32,27 +35,41 @@ struct iptables_state {
 	char			verb[IPTABLES_VERB_MAX];
 };
 
-/* What the key=value scan found; spans into the line. */
-struct iptables_kv {
-	struct span	in;
-	struct span	out;
-	struct span	src;
-	struct span	dst;
-	struct span	spt;
-	struct span	dpt;
-	struct span	proto;
-	unsigned int	seen;
+/* The keys the key=value scan keeps, as indices of iptables_kv.v. */
+enum {
+	KI_IN,
+	KI_OUT,
+	KI_SRC,
+	KI_DST,
+	KI_SPT,
+	KI_DPT,
+	KI_PROTO,
+	KI_N
 };
 
-#define KV_IN		0x01
-#define KV_OUT		0x02
-#define KV_SRC		0x04
-#define KV_DST		0x08
-#define KV_SPT		0x10
-#define KV_DPT		0x20
-#define KV_PROTO	0x40
+#define KV_IN		(1U << KI_IN)
+#define KV_OUT		(1U << KI_OUT)
+#define KV_SRC		(1U << KI_SRC)
+#define KV_DST		(1U << KI_DST)
+#define KV_SPT		(1U << KI_SPT)
+#define KV_DPT		(1U << KI_DPT)
+#define KV_PROTO	(1U << KI_PROTO)
+#define KV_ALL		((1U << KI_N) - 1)
 
-/* Verdict words looked for in a log prefix, any case. */
+/* What the key=value scan found: spans into the line, by KI_*. */
+struct iptables_kv {
+	struct span	v[KI_N];
+	unsigned int	seen;		/* KV_* of the keys found */
+};
+
+/* Whole words are read (iptables_stop, iptables_scan) where this holds. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define IPTABLES_SWAR	1
+#else
+#define IPTABLES_SWAR	0
+#endif
+
+/* Verdict words looked for in a log prefix, any case; by first letter. */
 static const struct {
 	const char	*word;
 	size_t		 len;
@@ -70,6 +87,16 @@ static const struct {
 
 #define IPTABLES_NVERBS \
 	(sizeof iptables_verbs / sizeof iptables_verbs[0])
+
+/*
+ * The verdict words a byte may begin, either case: 1 + the index of the
+ * first in iptables_verbs (which keeps the words of a letter together),
+ * 0 for none.  A prefix is mostly bytes that begin none.
+ */
+static const unsigned char iptables_vfirst[256] = {
+	['a'] = 1, ['b'] = 3, ['d'] = 4, ['r'] = 7,
+	['A'] = 1, ['B'] = 3, ['D'] = 4, ['R'] = 7,
+};
 
 /* Protocol names as the kernel prints them, and their ECS names. */
 static const struct {
@@ -112,7 +139,7 @@ iptables_is(const char *p, size_t len, const char *s2, size_t n)
 }
 
 /* Trim spaces and tabs at both ends of *s. */
-static void
+static inline void
 iptables_trim(struct span *s)
 {
 	while (s->len > 0 && (s->p[0] == ' ' || s->p[0] == '\t')) {
@@ -135,10 +162,12 @@ iptables_skip_ktime(struct span *s)
 	if (s->len < 3 || s->p[0] != '[')
 		return;
 	for (i = 1; i < s->len; i++) {
+		/* Digits first: they are most of the bytes. */
+		if ((unsigned char)(s->p[i] - '0') <= 9)
+			continue;
 		if (s->p[i] == ']')
 			break;
-		if (s->p[i] != ' ' && s->p[i] != '.' &&
-		    (s->p[i] < '0' || s->p[i] > '9'))
+		if (s->p[i] != ' ' && s->p[i] != '.')
 			return;
 	}
 	if (i == s->len || i == 1)
@@ -191,12 +220,13 @@ iptables_action(struct iptables_state *st, struct span pfx, struct span *act)
 		}
 	}
 	for (i = 0; i < pfx.len; i++) {
-		c = iptables_lower(pfx.p[i]);
-		if (c != 'a' && c != 'b' && c != 'd' && c != 'r')
+		if ((j = iptables_vfirst[(unsigned char)pfx.p[i]]) == 0)
 			continue;
-		for (j = 0; j < IPTABLES_NVERBS; j++) {
+		c = iptables_lower(pfx.p[i]);
+		for (j--; j < IPTABLES_NVERBS &&
+		    iptables_verbs[j].word[0] == c; j++) {
 			n = iptables_verbs[j].len;
-			if (iptables_verbs[j].word[0] != c || pfx.len - i < n)
+			if (pfx.len - i < n)
 				continue;
 			for (k = 1; k < n; k++) {
 				if (iptables_lower(pfx.p[i + k]) !=
@@ -270,73 +300,8 @@ iptables_proto(struct iptables_state *st, struct span v, struct span *out)
 	return 0;
 }
 
-#define KV_ALL		(KV_IN | KV_OUT | KV_SRC | KV_DST | KV_SPT | KV_DPT | \
-			    KV_PROTO)
-
-/* Record key k/klen = value v in kv (first occurrence wins). */
-static inline void
-iptables_key(struct iptables_kv *kv, const char *k, size_t klen,
-    struct span v)
-{
-	struct span	*dst;
-	unsigned int	 bit;
-
-	/* Dispatch on length and first byte: most keys are none of ours. */
-	switch (klen) {
-	case 2:
-		if (k[0] != 'I' || k[1] != 'N')
-			return;
-		dst = &kv->in;
-		bit = KV_IN;
-		break;
-	case 3:
-		switch (k[0]) {
-		case 'S':
-			if (k[1] == 'R' && k[2] == 'C') {
-				dst = &kv->src;
-				bit = KV_SRC;
-			} else if (k[1] == 'P' && k[2] == 'T') {
-				dst = &kv->spt;
-				bit = KV_SPT;
-			} else
-				return;
-			break;
-		case 'D':
-			if (k[1] == 'S' && k[2] == 'T') {
-				dst = &kv->dst;
-				bit = KV_DST;
-			} else if (k[1] == 'P' && k[2] == 'T') {
-				dst = &kv->dpt;
-				bit = KV_DPT;
-			} else
-				return;
-			break;
-		case 'O':
-			if (k[1] != 'U' || k[2] != 'T')
-				return;
-			dst = &kv->out;
-			bit = KV_OUT;
-			break;
-		default:
-			return;
-		}
-		break;
-	case 5:
-		if (memcmp(k, "PROTO", 5) != 0)
-			return;
-		dst = &kv->proto;
-		bit = KV_PROTO;
-		break;
-	default:
-		return;
-	}
-	if ((kv->seen & bit) != 0)
-		return;
-	*dst = v;
-	kv->seen |= bit;
-}
-
 #define IPTABLES_ONES	0x0101010101010101ULL
+#define IPTABLES_LOWS	0x7f7f7f7f7f7f7f7fULL
 #define IPTABLES_HIGHS	0x8080808080808080ULL
 
 /*
@@ -348,7 +313,7 @@ iptables_key(struct iptables_kv *kv, const char *k, size_t klen,
 static inline const char *
 iptables_stop(const char *p, const char *end, int eq)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if IPTABLES_SWAR
 	uint64_t	w, s, e, m;
 
 	while (end - p >= 8) {
@@ -370,18 +335,20 @@ iptables_stop(const char *p, const char *end, int eq)
 }
 
 /*
- * Scan the key=value part p..end in one pass.  A key is the text between
- * the last space before an '=' and the '='; flags (DF, SYN) are tokens
- * without one and are passed over.  "[...]" is the quoted packet of an
- * ICMP error and is skipped whole.  Stops early once every key we keep
- * has been seen (first occurrence wins, so later ones change nothing).
- * Each byte is looked at once (eight at a time), except the few inside a
- * skipped "[...]".
+ * The slow scan of the key=value part p..end, one token at a time.  A key
+ * is the text between the last space before an '=' and the '='; flags (DF,
+ * SYN) are tokens without one and are passed over.  "[...]" is the quoted
+ * packet of an ICMP error and is skipped whole.  Stops early once every
+ * key we keep has been seen (first occurrence wins, so later ones change
+ * nothing).  iptables_scan() hands a line over to it at a '[' token, and
+ * it is the whole scan where words cannot be read.
  */
 static void
-iptables_scan(const char *p, const char *end, struct iptables_kv *kv)
+iptables_scan_tokens(const char *p, const char *end, struct iptables_kv *kv)
 {
 	const char	*t, *v, *rb;
+	size_t		 klen;
+	int		 ki;
 
 	while (p < end) {
 		if (*p == ' ') {
@@ -403,11 +370,205 @@ iptables_scan(const char *p, const char *end, struct iptables_kv *kv)
 		}
 		v = ++p;
 		p = iptables_stop(p, end, 0);
-		iptables_key(kv, t, (size_t)(v - 1 - t),
-		    (struct span){ v, (size_t)(p - v) });
+		klen = (size_t)(v - 1 - t);
+		ki = -1;
+		if (klen == 2 && t[0] == 'I' && t[1] == 'N')
+			ki = KI_IN;
+		else if (klen == 3 && memcmp(t, "OUT", 3) == 0)
+			ki = KI_OUT;
+		else if (klen == 3 && memcmp(t, "SRC", 3) == 0)
+			ki = KI_SRC;
+		else if (klen == 3 && memcmp(t, "DST", 3) == 0)
+			ki = KI_DST;
+		else if (klen == 3 && memcmp(t, "SPT", 3) == 0)
+			ki = KI_SPT;
+		else if (klen == 3 && memcmp(t, "DPT", 3) == 0)
+			ki = KI_DPT;
+		else if (klen == 5 && memcmp(t, "PROTO", 5) == 0)
+			ki = KI_PROTO;
+		if (ki < 0 || (kv->seen & (1U << ki)) != 0)
+			continue;
+		kv->v[ki].p = v;
+		kv->v[ki].len = (size_t)(p - v);
+		kv->seen |= 1U << ki;
 		if (kv->seen == KV_ALL)
 			break;
 	}
+}
+
+#if IPTABLES_SWAR
+/*
+ * The spaces among the eight bytes of w as a bit mask, bit i for byte i.
+ * Exact for every byte (no borrow runs from one byte into the next): the
+ * high bit of a byte of x is set where x is not zero, and the multiply
+ * gathers the eight flags into the top byte without carries.
+ */
+static inline uint64_t
+iptables_spaces8(uint64_t w)
+{
+	uint64_t	x, t;
+
+	x = w ^ (IPTABLES_ONES * ' ');
+	t = ~(((x & IPTABLES_LOWS) + IPTABLES_LOWS) | x) & IPTABLES_HIGHS;
+	return ((t >> 7) * 0x0102040810204080ULL) >> 56;
+}
+
+/*
+ * The space mask of the n <= 64 bytes at p (bit i for p[i]), and every
+ * bit from n up set, as if the text ended in spaces.  The bytes from lo
+ * (at or before p) may be read: a last piece shorter than a vector or a
+ * word is read as the bytes that end at p + n, shifted, when there are
+ * enough of them, so no byte outside lo..p + n is read.  SSE2 compares
+ * sixteen bytes in three instructions where SWAR takes a dozen for eight.
+ */
+static inline uint64_t
+iptables_spaces(const char *p, size_t n, const char *lo)
+{
+	uint64_t	s = 0, w;
+	size_t		i = 0, r;
+#ifdef __SSE2__
+	const __m128i	sp = _mm_set1_epi8(' ');
+	unsigned int	m;
+
+	for (; i + 16 <= n; i += 16) {
+		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)(p + i)), sp));
+		s |= (uint64_t)m << i;
+	}
+	if ((r = n - i) > 0 && p + n - lo >= 16) {
+		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)(p + n - 16)), sp));
+		s |= (uint64_t)(m >> (16 - r)) << i;
+		i = n;
+	}
+#endif
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		s |= iptables_spaces8(w) << i;
+	}
+	if ((r = n - i) > 0) {
+		if (p + n - lo >= 8) {
+			memcpy(&w, p + n - 8, 8);
+			w >>= 8 * (8 - r);
+		} else {
+			w = 0;
+			while (r-- > 0)
+				w = w << 8 | (unsigned char)p[i + r];
+		}
+		s |= (iptables_spaces8(w) & ((1ULL << (n - i)) - 1)) << i;
+	}
+	if (n < 64)
+		s |= ~0ULL << n;
+	return s;
+}
+
+/*
+ * The keys we keep, by a hash of their first two bytes: the seven fall
+ * into distinct buckets of sixteen, so a token is told apart by one
+ * masked compare of its first eight bytes with its bucket's key (name and
+ * '=', little-endian).  Empty buckets hold a space, which no token begins
+ * with, so their ki is never used.
+ */
+#define IPTABLES_KHASH(k)	(((k) ^ ((k) >> 9)) & 15)
+#define IPTABLES_K4(a, b, c, d)	((uint64_t)(a) | (uint64_t)(b) << 8 | \
+	    (uint64_t)(c) << 16 | (uint64_t)(d) << 24)
+
+static const struct iptables_kent {
+	uint64_t	key;
+	uint64_t	mask;
+	int		ki;		/* KI_* */
+	unsigned int	vofs;		/* where the value starts */
+} iptables_ktab[16] = {
+	[14] = { IPTABLES_K4('I', 'N', '=', 0), 0xffffff, KI_IN, 3 },
+	[5] = { IPTABLES_K4('O', 'U', 'T', '='), 0xffffffff, KI_OUT, 4 },
+	[10] = { IPTABLES_K4('S', 'R', 'C', '='), 0xffffffff, KI_SRC, 4 },
+	[13] = { IPTABLES_K4('D', 'S', 'T', '='), 0xffffffff, KI_DST, 4 },
+	[11] = { IPTABLES_K4('S', 'P', 'T', '='), 0xffffffff, KI_SPT, 4 },
+	[12] = { IPTABLES_K4('D', 'P', 'T', '='), 0xffffffff, KI_DPT, 4 },
+	[9] = { IPTABLES_K4('P', 'R', 'O', 'T') |
+	    IPTABLES_K4('O', '=', 0, 0) << 32, 0xffffffffffffULL, KI_PROTO,
+	    6 },
+	[0] = { ' ', 0xff, 0, 0 }, [1] = { ' ', 0xff, 0, 0 },
+	[2] = { ' ', 0xff, 0, 0 }, [3] = { ' ', 0xff, 0, 0 },
+	[4] = { ' ', 0xff, 0, 0 }, [6] = { ' ', 0xff, 0, 0 },
+	[7] = { ' ', 0xff, 0, 0 }, [8] = { ' ', 0xff, 0, 0 },
+	[15] = { ' ', 0xff, 0, 0 },
+};
+#endif
+
+/*
+ * Scan the key=value part p..end (p begins a token; the bytes from lo, at
+ * or before p, may be read) with the rules of iptables_scan_tokens(), but
+ * 64 bytes at a time: a mask of the spaces in them gives every token's
+ * start and end at once, so the bytes are not walked token by token.  A
+ * token is one of our keys or not by its first bytes alone (the name and
+ * its '='), and only then is its end looked up, as the next space.  A
+ * token starting with '[' may begin a quoted packet, which needs its '='
+ * looked for: the slow scan takes over from there.
+ */
+static void
+iptables_scan(const char *p, const char *end, const char *lo,
+    struct iptables_kv *kv)
+{
+#if IPTABLES_SWAR
+	const struct iptables_kent	*e;
+	struct span			*v, *pend = NULL;
+	const char			*base, *t;
+	uint64_t			 s, starts, k, carry = 1;
+	size_t				 n, i;
+
+	for (base = p; base < end; base += 64) {
+		n = (size_t)(end - base) < 64 ? (size_t)(end - base) : 64;
+		s = iptables_spaces(base, n, lo);
+		starts = ~s & (s << 1 | carry);
+		carry = s >> 63;
+		if (pend != NULL && s != 0) {
+			/* The value a token of the last block began ends. */
+			pend->len = (size_t)(base + __builtin_ctzll(s) -
+			    pend->p);
+			pend = NULL;
+			if (kv->seen == KV_ALL)
+				return;
+		}
+		for (; starts != 0; starts &= starts - 1) {
+			i = (size_t)__builtin_ctzll(starts);
+			t = base + i;
+			if (end - t >= 8)
+				memcpy(&k, t, 8);
+			else if (end - lo >= 8) {
+				memcpy(&k, end - 8, 8);
+				k >>= 8 * (8 - (end - t));
+			} else {
+				iptables_scan_tokens(t, end, kv);
+				return;
+			}
+			if ((k & 0xff) == '[') {
+				iptables_scan_tokens(t, end, kv);
+				return;
+			}
+			e = &iptables_ktab[IPTABLES_KHASH(k)];
+			if ((k & e->mask) != e->key ||
+			    (kv->seen & (1U << e->ki)) != 0)
+				continue;
+			kv->seen |= 1U << e->ki;
+			v = &kv->v[e->ki];
+			v->p = t + e->vofs;
+			if ((s >> i) == 0) {
+				/* Its end is in a later block. */
+				pend = v;
+				break;
+			}
+			v->len = (size_t)(t + __builtin_ctzll(s >> i) - v->p);
+			if (kv->seen == KV_ALL)
+				return;
+		}
+	}
+	/* A value still open when the text ends on a block boundary. */
+	if (pend != NULL)
+		pend->len = (size_t)(end - pend->p);
+#else
+	iptables_scan_tokens(p, end, kv);
+#endif
 }
 
 /*
@@ -478,6 +639,15 @@ iptables_proxmox(struct span *pfx, struct record *rec)
 	return 0;
 }
 
+/* Set field rf to key ki of kv, if the line has that key. */
+static inline void
+iptables_kv_set(struct record *rec, enum rf rf, const struct iptables_kv *kv,
+    int ki)
+{
+	if (kv->seen & (1U << ki))
+		record_set(rec, rf, kv->v[ki].p, kv->v[ki].len);
+}
+
 /* Parse one line; the parser's return value (1, 0, -1). */
 static int
 iptables_parse_line(struct iptables_state *st, const char *line, size_t len,
@@ -485,7 +655,7 @@ iptables_parse_line(struct iptables_state *st, const char *line, size_t len,
 {
 	struct syslog_hdr	 hdr;
 	struct iptables_kv	 kv;
-	struct span		 body, pfx, act, proto = SPAN_NULL;
+	struct span		 body, pfx, act, src, dst, proto = SPAN_NULL;
 	const char		*eq, *kvp;
 	int			 have_hdr;
 
@@ -503,8 +673,9 @@ iptables_parse_line(struct iptables_state *st, const char *line, size_t len,
 	else
 		return 0;
 
-	memset(&kv, 0, sizeof kv);
-	iptables_scan(kvp, body.p + body.len, &kv);
+	/* Only the keys in kv.seen are read. */
+	kv.seen = 0;
+	iptables_scan(kvp, body.p + body.len, body.p, &kv);
 	if ((kv.seen & (KV_SRC | KV_DST)) != (KV_SRC | KV_DST))
 		return 0;
 	/*
@@ -514,11 +685,14 @@ iptables_parse_line(struct iptables_state *st, const char *line, size_t len,
 	if (!have_hdr && memmem(body.p, (size_t)(kvp - body.p), "kernel:",
 	    7) != NULL)
 		return -1;
-	if (netaddr_parse(&rec->src, kv.src.p, kv.src.len) != 0 ||
-	    netaddr_parse(&rec->dst, kv.dst.p, kv.dst.len) != 0 ||
-	    ((kv.seen & KV_SPT) && !iptables_port_ok(kv.spt)) ||
-	    ((kv.seen & KV_DPT) && !iptables_port_ok(kv.dpt)) ||
-	    ((kv.seen & KV_PROTO) && iptables_proto(st, kv.proto, &proto) != 0))
+	src = kv.v[KI_SRC];
+	dst = kv.v[KI_DST];
+	if (netaddr_parse(&rec->src, src.p, src.len) != 0 ||
+	    netaddr_parse(&rec->dst, dst.p, dst.len) != 0 ||
+	    ((kv.seen & KV_SPT) && !iptables_port_ok(kv.v[KI_SPT])) ||
+	    ((kv.seen & KV_DPT) && !iptables_port_ok(kv.v[KI_DPT])) ||
+	    ((kv.seen & KV_PROTO) &&
+	    iptables_proto(st, kv.v[KI_PROTO], &proto) != 0))
 		goto bad;
 
 	if (have_hdr)
@@ -526,16 +700,14 @@ iptables_parse_line(struct iptables_state *st, const char *line, size_t len,
 	else
 		record_set(rec, RF_MESSAGE, line, len);
 	record_set_lit(rec, RF_EVENT_DATASET, "firewall.iptables");
-	record_set(rec, RF_SOURCE_IP, kv.src.p, kv.src.len);
-	record_set(rec, RF_DESTINATION_IP, kv.dst.p, kv.dst.len);
-	if (kv.seen & KV_SPT)
-		record_set(rec, RF_SOURCE_PORT, kv.spt.p, kv.spt.len);
-	if (kv.seen & KV_DPT)
-		record_set(rec, RF_DESTINATION_PORT, kv.dpt.p, kv.dpt.len);
+	record_set(rec, RF_SOURCE_IP, src.p, src.len);
+	record_set(rec, RF_DESTINATION_IP, dst.p, dst.len);
+	iptables_kv_set(rec, RF_SOURCE_PORT, &kv, KI_SPT);
+	iptables_kv_set(rec, RF_DESTINATION_PORT, &kv, KI_DPT);
 	if (kv.seen & KV_PROTO)
 		record_set(rec, RF_NETWORK_TRANSPORT, proto.p, proto.len);
-	record_set(rec, RF_OBSERVER_INGRESS_INTERFACE, kv.in.p, kv.in.len);
-	record_set(rec, RF_OBSERVER_EGRESS_INTERFACE, kv.out.p, kv.out.len);
+	iptables_kv_set(rec, RF_OBSERVER_INGRESS_INTERFACE, &kv, KI_IN);
+	iptables_kv_set(rec, RF_OBSERVER_EGRESS_INTERFACE, &kv, KI_OUT);
 
 	/* The log prefix: rule.name, and the verdict when it names one. */
 	pfx.p = body.p;

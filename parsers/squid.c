@@ -20,6 +20,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "httplog.h"
 #include "parser.h"
@@ -33,6 +36,19 @@ struct squid_state {
 	struct parser_stats	stats;
 	struct syslog_ctx	sctx;
 	char			dur[SQUID_ELAPSED_DIGITS + 8];
+};
+
+/* The fields of a native line after its time and elapsed fields. */
+enum {
+	SN_CLIENT,
+	SN_RS,			/* result/status: "TCP_MISS/200" */
+	SN_BYTES,
+	SN_METHOD,
+	SN_URL,
+	SN_USER,
+	SN_HIER,		/* hierarchy/peer: "HIER_DIRECT/192.0.2.1" */
+	SN_TYPE,		/* may be missing */
+	SN_N
 };
 
 /* A cursor over the unread part of a line. */
@@ -103,6 +119,146 @@ squid_token(struct squid_cur *c, struct span *tok)
 	return true;
 }
 
+/* Up to max tokens at the cursor into tok (squid_token); how many. */
+static size_t
+squid_tokens(struct squid_cur *c, struct span *tok, size_t max)
+{
+	size_t	n = 0;
+
+	while (n < max && squid_token(c, &tok[n]))
+		n++;
+	return n;
+}
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SQUID_ONES	0x0101010101010101ULL
+#define SQUID_LOWS	0x7f7f7f7f7f7f7f7fULL
+#define SQUID_HIGHS	0x8080808080808080ULL
+
+/*
+ * The spaces among the eight bytes of w as a bit mask, bit i for byte i.
+ * Exact for every byte (no borrow runs from one byte into the next): the
+ * high bit of a byte of x is set where x is not zero, and the multiply
+ * gathers the eight flags into the top byte without carries.
+ */
+static inline uint64_t
+squid_spaces8(uint64_t w)
+{
+	uint64_t	x, t;
+
+	x = w ^ (SQUID_ONES * ' ');
+	t = ~(((x & SQUID_LOWS) + SQUID_LOWS) | x) & SQUID_HIGHS;
+	return ((t >> 7) * 0x0102040810204080ULL) >> 56;
+}
+
+/*
+ * The space mask of the n <= 64 bytes at p (bit i for p[i]), with every
+ * bit from n up set, as if the text ended in spaces.  The bytes from lo
+ * (at or before p) may be read: a last piece shorter than a vector or a
+ * word is read as the bytes that end at p + n, shifted, when there are
+ * enough of them, so no byte outside lo..p + n is read.  SSE2 compares
+ * sixteen bytes in three instructions where SWAR takes a dozen for eight.
+ */
+static inline uint64_t
+squid_spaces(const char *p, size_t n, const char *lo)
+{
+	uint64_t	s = 0, w;
+	size_t		i = 0, r;
+#ifdef __SSE2__
+	const __m128i	sp = _mm_set1_epi8(' ');
+	unsigned int	m;
+
+	for (; i + 16 <= n; i += 16) {
+		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)(p + i)), sp));
+		s |= (uint64_t)m << i;
+	}
+	if ((r = n - i) > 0 && p + n - lo >= 16) {
+		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
+		    _mm_loadu_si128((const void *)(p + n - 16)), sp));
+		s |= (uint64_t)(m >> (16 - r)) << i;
+		i = n;
+	}
+#endif
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, p + i, 8);
+		s |= squid_spaces8(w) << i;
+	}
+	if ((r = n - i) > 0) {
+		if (p + n - lo >= 8) {
+			memcpy(&w, p + n - 8, 8);
+			w >>= 8 * (8 - r);
+		} else {
+			w = 0;
+			while (r-- > 0)
+				w = w << 8 | (unsigned char)p[i + r];
+		}
+		s |= (squid_spaces8(w) & ((1ULL << (n - i)) - 1)) << i;
+	}
+	if (n < 64)
+		s |= ~0ULL << n;
+	return s;
+}
+#endif
+
+/*
+ * The first max tokens of p..end into tok, as squid_tokens() reads them
+ * (the bytes from lo, at or before p, may be read); how many there are.
+ * A native line is ten fields of which the URL alone may be long: a mask
+ * of the spaces in 64 bytes gives the start and end of every field in
+ * them at once, where reading field by field pays a mispredicted loop
+ * exit for each.
+ */
+static size_t
+squid_split(const char *p, const char *end, const char *lo, struct span *tok,
+    size_t max)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const char	*base;
+	uint64_t	 s, starts, carry = 1;
+	size_t		 n = 0, i;
+	bool		 open = false;
+
+	if (max == 0)
+		return 0;
+	for (base = p; base < end; base += 64) {
+		s = squid_spaces(base, (size_t)(end - base) < 64 ?
+		    (size_t)(end - base) : 64, lo);
+		if (open && s != 0) {
+			/* The token the last block began ends here. */
+			tok[n - 1].len = (size_t)(base +
+			    __builtin_ctzll(s) - tok[n - 1].p);
+			open = false;
+			if (n == max)
+				return n;
+		}
+		starts = ~s & (s << 1 | carry);
+		carry = s >> 63;
+		for (; starts != 0; starts &= starts - 1) {
+			i = (size_t)__builtin_ctzll(starts);
+			tok[n].p = base + i;
+			if ((s >> i) == 0) {
+				/* It ends in a later block. */
+				open = true;
+				n++;
+				break;
+			}
+			tok[n].len = (size_t)__builtin_ctzll(s >> i);
+			if (++n == max)
+				return n;
+		}
+	}
+	/* A token still open when the text ends on a block boundary. */
+	if (open)
+		tok[n - 1].len = (size_t)(end - tok[n - 1].p);
+	return n;
+#else
+	struct squid_cur	c = { p, end };
+
+	return squid_tokens(&c, tok, max);
+#endif
+}
+
 /* True if the token is Squid's empty value "-". */
 static bool
 squid_is_dash(struct span s)
@@ -112,27 +268,34 @@ squid_is_dash(struct span s)
 
 /*
  * Parse an epoch time "1157689312.049" (seconds, optional fraction) into
- * microseconds.  Returns false if it is not one.
+ * microseconds.  Returns false if it is not one: one to twelve digits,
+ * then nothing or a dot and at least one digit.  One pass, whose first
+ * loop stops at the dot.
  */
 static bool
 squid_epoch(struct span s, int64_t *ts_us)
 {
-	const char	*dot = memchr(s.p, '.', s.len);
-	size_t		 ilen = dot != NULL ? (size_t)(dot - s.p) : s.len;
-	size_t		 flen = dot != NULL ? s.len - ilen - 1 : 0;
-	int64_t		 frac = 0;
-	size_t		 i;
+	uint64_t	sec = 0;
+	int64_t		frac = 0;
+	size_t		i = 0, j;
 
-	if (!squid_is_digits(s.p, ilen) || ilen > 12)
+	while (i < s.len && s.p[i] >= '0' && s.p[i] <= '9')
+		sec = sec * 10 + (uint64_t)(s.p[i++] - '0');
+	if (i == 0 || i > 12)
 		return false;
-	if (dot != NULL && !squid_is_digits(dot + 1, flen))
-		return false;
-	for (i = 0; i < 6; i++) {
-		frac *= 10;
-		if (i < flen)
-			frac += dot[1 + i] - '0';
+	if (i < s.len) {
+		if (s.p[i] != '.' || i + 1 == s.len)
+			return false;
+		for (j = i + 1; j < s.len; j++) {
+			if (s.p[j] < '0' || s.p[j] > '9')
+				return false;
+			if (j - i <= 6)
+				frac = frac * 10 + (s.p[j] - '0');
+		}
+		for (j = s.len - i - 1; j < 6; j++)
+			frac *= 10;
 	}
-	*ts_us = (int64_t)squid_digits_value(s.p, ilen) * 1000000 + frac;
+	*ts_us = (int64_t)sec * 1000000 + frac;
 	return true;
 }
 
@@ -276,22 +439,26 @@ squid_set_outcome(struct span result, struct span status, struct record *rec)
 /*
  * Native format after the time and elapsed fields: client, result/status,
  * bytes, method, URL, user, hierarchy/peer, type.  Fields a custom
- * logformat appends after these are ignored.  Returns 1 or -1.
+ * logformat appends after these are ignored.  f holds the n <= SN_N
+ * tokens there are of these.  Returns 1 or -1.
  */
 static int
-squid_native_tail(struct squid_cur *c, struct record *rec)
+squid_native_tail(const struct span *f, size_t n, struct record *rec)
 {
 	struct span	 client, rs, bytes, method, url, user, hier, type;
 	struct span	 result, status, peer, host;
 	const char	*slash;
 
-	if (!squid_token(c, &client) || !squid_token(c, &rs) ||
-	    !squid_token(c, &bytes) || !squid_token(c, &method) ||
-	    !squid_token(c, &url) || !squid_token(c, &user) ||
-	    !squid_token(c, &hier))
+	if (n < SN_TYPE)
 		return -1;
-	if (!squid_token(c, &type))
-		type = SPAN_NULL;
+	client = f[SN_CLIENT];
+	rs = f[SN_RS];
+	bytes = f[SN_BYTES];
+	method = f[SN_METHOD];
+	url = f[SN_URL];
+	user = f[SN_USER];
+	hier = f[SN_HIER];
+	type = n > SN_TYPE ? f[SN_TYPE] : SPAN_NULL;
 
 	/* "TCP_MISS/200": the status is after the last slash. */
 	for (slash = rs.p + rs.len; slash > rs.p && slash[-1] != '/'; slash--)
@@ -335,13 +502,9 @@ squid_native_tail(struct squid_cur *c, struct record *rec)
 
 /* Read the time and elapsed fields into rec.  False if they are not. */
 static bool
-squid_native_head(struct squid_state *st, struct squid_cur *c,
-    struct record *rec)
+squid_native_head(struct squid_state *st, struct span time,
+    struct span elapsed, struct record *rec)
 {
-	struct span	time, elapsed;
-
-	if (!squid_token(c, &time) || !squid_token(c, &elapsed))
-		return false;
 	if (!squid_epoch(time, &rec->ts_us) ||
 	    !squid_is_digits(elapsed.p, elapsed.len))
 		return false;
@@ -352,13 +515,21 @@ squid_native_head(struct squid_state *st, struct squid_cur *c,
 	return true;
 }
 
-/* Native format from its time field on.  Returns 1 or -1. */
+/*
+ * Native format from its time field at p on (the bytes from lo, at or
+ * before p, may be read).  Returns 1 or -1.
+ */
 static int
-squid_native(struct squid_state *st, struct squid_cur *c, struct record *rec)
+squid_native(struct squid_state *st, const char *p, const char *end,
+    const char *lo, struct record *rec)
 {
-	if (!squid_native_head(st, c, rec))
+	struct span	f[2 + SN_N];
+	size_t		n;
+
+	n = squid_split(p, end, lo, f, 2 + SN_N);
+	if (n < 2 || !squid_native_head(st, f[0], f[1], rec))
 		return -1;
-	return squid_native_tail(c, rec);
+	return squid_native_tail(f + 2, n - 2, rec);
 }
 
 /*
@@ -371,6 +542,7 @@ squid_native_bracketed(struct squid_state *st, struct squid_cur *c,
     struct record *rec)
 {
 	struct squid_cur	 head;
+	struct span		 f[SN_N];
 	const char		*close, *paren;
 
 	close = memchr(c->p, ']', (size_t)(c->end - c->p));
@@ -385,9 +557,10 @@ squid_native_bracketed(struct squid_state *st, struct squid_cur *c,
 			return -1;
 		c->p = paren + 1;
 	}
-	if (!squid_native_head(st, &head, rec))
+	if (squid_tokens(&head, f, 2) < 2 ||
+	    !squid_native_head(st, f[0], f[1], rec))
 		return -1;
-	return squid_native_tail(c, rec);
+	return squid_native_tail(f, squid_tokens(c, f, SN_N), rec);
 }
 
 /* True if the text starts like a native line: digits, a dot or a space. */
@@ -573,14 +746,14 @@ squid_looks_clf(const char *p, const char *end)
 /* Parse the text of one access-log entry.  Returns 1, 0 or -1. */
 static int
 squid_body(struct squid_state *st, const char *p, const char *end,
-    struct record *rec, bool behind_syslog)
+    const char *lo, struct record *rec, bool behind_syslog)
 {
 	struct squid_cur	c = { p, end };
 
 	while (c.p < c.end && *c.p == ' ')
 		c.p++;
 	if (squid_looks_native(c.p, c.end))
-		return squid_native(st, &c, rec);
+		return squid_native(st, c.p, c.end, lo, rec);
 	if (behind_syslog && c.p < c.end && *c.p == '[' &&
 	    squid_looks_native(c.p + 1, c.end))
 		return squid_native_bracketed(st, &c, rec);
@@ -629,18 +802,16 @@ squid_parse(void *state, const char *line, size_t len, struct record *rec)
 		r = 0;		/* a blank line */
 	else if (squid_looks_native(line, end)) {
 		/* What squid_body() would find again: a native line. */
-		struct squid_cur	c = { line, end };
-
-		r = squid_native(st, &c, rec);
+		r = squid_native(st, line, end, line, rec);
 	} else if (squid_looks_clf(line, end))
-		r = squid_body(st, line, end, rec, false);
+		r = squid_body(st, line, end, line, rec, false);
 	else if (syslog_parse(&st->sctx, line, len, &hdr) == 0) {
 		syslog_to_record(&hdr, rec);
 		if (hdr.msg.p == NULL || hdr.msg.len == 0)
 			r = 0;
 		else
 			r = squid_body(st, hdr.msg.p, hdr.msg.p + hdr.msg.len,
-			    rec, true);
+			    hdr.msg.p, rec, true);
 	} else
 		r = -1;
 
