@@ -17,11 +17,9 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "parser.h"
+#include "spaces.h"
 #include "sysloghdr.h"
 #include "tz.h"
 
@@ -61,13 +59,6 @@ struct iptables_kv {
 	struct span	v[KI_N];
 	unsigned int	seen;		/* KV_* of the keys found */
 };
-
-/* Whole words are read (iptables_stop, iptables_scan) where this holds. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define IPTABLES_SWAR	1
-#else
-#define IPTABLES_SWAR	0
-#endif
 
 /* Verdict words looked for in a log prefix, any case; by first letter. */
 static const struct {
@@ -300,10 +291,6 @@ iptables_proto(struct iptables_state *st, struct span v, struct span *out)
 	return 0;
 }
 
-#define IPTABLES_ONES	0x0101010101010101ULL
-#define IPTABLES_LOWS	0x7f7f7f7f7f7f7f7fULL
-#define IPTABLES_HIGHS	0x8080808080808080ULL
-
 /*
  * The first byte at or after p that is a space, or with eq also an '=';
  * end if none.  Eight bytes at a time where eight remain before end (a
@@ -313,18 +300,18 @@ iptables_proto(struct iptables_state *st, struct span v, struct span *out)
 static inline const char *
 iptables_stop(const char *p, const char *end, int eq)
 {
-#if IPTABLES_SWAR
+#if SPACES_SWAR
 	uint64_t	w, s, e, m;
 
 	while (end - p >= 8) {
 		memcpy(&w, p, 8);
-		s = w ^ (IPTABLES_ONES * ' ');
-		m = (s - IPTABLES_ONES) & ~s;
+		s = w ^ (SPACES_ONES * ' ');
+		m = (s - SPACES_ONES) & ~s;
 		if (eq) {
-			e = w ^ (IPTABLES_ONES * '=');
-			m |= (e - IPTABLES_ONES) & ~e;
+			e = w ^ (SPACES_ONES * '=');
+			m |= (e - SPACES_ONES) & ~e;
 		}
-		if ((m &= IPTABLES_HIGHS) != 0)
+		if ((m &= SPACES_HIGHS) != 0)
 			return p + (__builtin_ctzll(m) >> 3);
 		p += 8;
 	}
@@ -396,72 +383,7 @@ iptables_scan_tokens(const char *p, const char *end, struct iptables_kv *kv)
 	}
 }
 
-#if IPTABLES_SWAR
-/*
- * The spaces among the eight bytes of w as a bit mask, bit i for byte i.
- * Exact for every byte (no borrow runs from one byte into the next): the
- * high bit of a byte of x is set where x is not zero, and the multiply
- * gathers the eight flags into the top byte without carries.
- */
-static inline uint64_t
-iptables_spaces8(uint64_t w)
-{
-	uint64_t	x, t;
-
-	x = w ^ (IPTABLES_ONES * ' ');
-	t = ~(((x & IPTABLES_LOWS) + IPTABLES_LOWS) | x) & IPTABLES_HIGHS;
-	return ((t >> 7) * 0x0102040810204080ULL) >> 56;
-}
-
-/*
- * The space mask of the n <= 64 bytes at p (bit i for p[i]), and every
- * bit from n up set, as if the text ended in spaces.  The bytes from lo
- * (at or before p) may be read: a last piece shorter than a vector or a
- * word is read as the bytes that end at p + n, shifted, when there are
- * enough of them, so no byte outside lo..p + n is read.  SSE2 compares
- * sixteen bytes in three instructions where SWAR takes a dozen for eight.
- */
-static inline uint64_t
-iptables_spaces(const char *p, size_t n, const char *lo)
-{
-	uint64_t	s = 0, w;
-	size_t		i = 0, r;
-#ifdef __SSE2__
-	const __m128i	sp = _mm_set1_epi8(' ');
-	unsigned int	m;
-
-	for (; i + 16 <= n; i += 16) {
-		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_loadu_si128((const void *)(p + i)), sp));
-		s |= (uint64_t)m << i;
-	}
-	if ((r = n - i) > 0 && p + n - lo >= 16) {
-		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_loadu_si128((const void *)(p + n - 16)), sp));
-		s |= (uint64_t)(m >> (16 - r)) << i;
-		i = n;
-	}
-#endif
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s |= iptables_spaces8(w) << i;
-	}
-	if ((r = n - i) > 0) {
-		if (p + n - lo >= 8) {
-			memcpy(&w, p + n - 8, 8);
-			w >>= 8 * (8 - r);
-		} else {
-			w = 0;
-			while (r-- > 0)
-				w = w << 8 | (unsigned char)p[i + r];
-		}
-		s |= (iptables_spaces8(w) & ((1ULL << (n - i)) - 1)) << i;
-	}
-	if (n < 64)
-		s |= ~0ULL << n;
-	return s;
-}
-
+#if SPACES_SWAR
 /*
  * The keys we keep, by a hash of their first two bytes: the seven fall
  * into distinct buckets of sixteen, so a token is told apart by one
@@ -510,7 +432,7 @@ static void
 iptables_scan(const char *p, const char *end, const char *lo,
     struct iptables_kv *kv)
 {
-#if IPTABLES_SWAR
+#if SPACES_SWAR
 	const struct iptables_kent	*e;
 	struct span			*v, *pend = NULL;
 	const char			*base, *t;
@@ -519,7 +441,7 @@ iptables_scan(const char *p, const char *end, const char *lo,
 
 	for (base = p; base < end; base += 64) {
 		n = (size_t)(end - base) < 64 ? (size_t)(end - base) : 64;
-		s = iptables_spaces(base, n, lo);
+		s = spaces_mask(base, n, lo);
 		starts = ~s & (s << 1 | carry);
 		carry = s >> 63;
 		if (pend != NULL && s != 0) {

@@ -20,12 +20,10 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "httplog.h"
 #include "parser.h"
+#include "spaces.h"
 #include "sysloghdr.h"
 #include "tz.h"
 
@@ -130,77 +128,6 @@ squid_tokens(struct squid_cur *c, struct span *tok, size_t max)
 	return n;
 }
 
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define SQUID_ONES	0x0101010101010101ULL
-#define SQUID_LOWS	0x7f7f7f7f7f7f7f7fULL
-#define SQUID_HIGHS	0x8080808080808080ULL
-
-/*
- * The spaces among the eight bytes of w as a bit mask, bit i for byte i.
- * Exact for every byte (no borrow runs from one byte into the next): the
- * high bit of a byte of x is set where x is not zero, and the multiply
- * gathers the eight flags into the top byte without carries.
- */
-static inline uint64_t
-squid_spaces8(uint64_t w)
-{
-	uint64_t	x, t;
-
-	x = w ^ (SQUID_ONES * ' ');
-	t = ~(((x & SQUID_LOWS) + SQUID_LOWS) | x) & SQUID_HIGHS;
-	return ((t >> 7) * 0x0102040810204080ULL) >> 56;
-}
-
-/*
- * The space mask of the n <= 64 bytes at p (bit i for p[i]), with every
- * bit from n up set, as if the text ended in spaces.  The bytes from lo
- * (at or before p) may be read: a last piece shorter than a vector or a
- * word is read as the bytes that end at p + n, shifted, when there are
- * enough of them, so no byte outside lo..p + n is read.  SSE2 compares
- * sixteen bytes in three instructions where SWAR takes a dozen for eight.
- */
-static inline uint64_t
-squid_spaces(const char *p, size_t n, const char *lo)
-{
-	uint64_t	s = 0, w;
-	size_t		i = 0, r;
-#ifdef __SSE2__
-	const __m128i	sp = _mm_set1_epi8(' ');
-	unsigned int	m;
-
-	for (; i + 16 <= n; i += 16) {
-		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_loadu_si128((const void *)(p + i)), sp));
-		s |= (uint64_t)m << i;
-	}
-	if ((r = n - i) > 0 && p + n - lo >= 16) {
-		m = (unsigned int)_mm_movemask_epi8(_mm_cmpeq_epi8(
-		    _mm_loadu_si128((const void *)(p + n - 16)), sp));
-		s |= (uint64_t)(m >> (16 - r)) << i;
-		i = n;
-	}
-#endif
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, p + i, 8);
-		s |= squid_spaces8(w) << i;
-	}
-	if ((r = n - i) > 0) {
-		if (p + n - lo >= 8) {
-			memcpy(&w, p + n - 8, 8);
-			w >>= 8 * (8 - r);
-		} else {
-			w = 0;
-			while (r-- > 0)
-				w = w << 8 | (unsigned char)p[i + r];
-		}
-		s |= (squid_spaces8(w) & ((1ULL << (n - i)) - 1)) << i;
-	}
-	if (n < 64)
-		s |= ~0ULL << n;
-	return s;
-}
-#endif
-
 /*
  * The first max tokens of p..end into tok, as squid_tokens() reads them
  * (the bytes from lo, at or before p, may be read); how many there are.
@@ -213,7 +140,7 @@ static size_t
 squid_split(const char *p, const char *end, const char *lo, struct span *tok,
     size_t max)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#if SPACES_SWAR
 	const char	*base;
 	uint64_t	 s, starts, carry = 1;
 	size_t		 n = 0, i;
@@ -222,7 +149,7 @@ squid_split(const char *p, const char *end, const char *lo, struct span *tok,
 	if (max == 0)
 		return 0;
 	for (base = p; base < end; base += 64) {
-		s = squid_spaces(base, (size_t)(end - base) < 64 ?
+		s = spaces_mask(base, (size_t)(end - base) < 64 ?
 		    (size_t)(end - base) : 64, lo);
 		if (open && s != 0) {
 			/* The token the last block began ends here. */
