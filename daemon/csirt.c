@@ -161,6 +161,9 @@ csirt_open(const struct config *conf, struct event_base *base,
 		goto fail;
 	n = outbox_outputs(outs, nouts, &names);
 	c->im = incident_open(conf, c->st, c->en, names, n);
+	/* One revision per turn of the loop at most (see csirt_tick). */
+	if (c->im != NULL)
+		incident_defer(c->im, true);
 	c->outs = names;
 	c->nouts = n;
 	c->ob = outbox_new(c->st, base, outs, nouts, conf);

@@ -107,6 +107,12 @@ struct incident_mgr {
 	bool			 ja;
 	char			 host[256];
 	char			*retro_by;	/* replaying: who; NULL live */
+	/*
+	 * Alerts only mark what changed; incident_tick() publishes (see
+	 * incident_defer()).  now: publish at once (tick, flush, a person).
+	 */
+	bool			 defer;
+	bool			 now;
 
 	struct inc		**kb;		/* by key */
 	struct inc		**ib;		/* by id */
@@ -820,7 +826,8 @@ inc_maybe_publish(struct incident_mgr *m, struct inc *in, int64_t now)
 		return;
 	if (in->urgent || thr == 0 || in->last_us - in->pub_us >=
 	    thr * 1000000 || now - in->pub_wall >= thr) {
-		inc_publish(m, in, now);
+		if (!m->defer || m->now)
+			inc_publish(m, in, now);
 		return;
 	}
 	m->stats.throttled++;
@@ -1666,7 +1673,9 @@ incident_change(struct incident_mgr *m, const char *id,
 		return -1;
 	}
 	in->urgent = true;
+	m->now = true;
 	inc_maybe_publish(m, in, now);
+	m->now = false;
 	return 0;
 }
 
@@ -1717,6 +1726,7 @@ incident_tick(struct incident_mgr *m, int64_t now)
 	struct inc	*in, *next;
 	int64_t		 wm, idle = (int64_t)m->conf->incidents.idle * 1000000;
 
+	m->now = true;
 	/* Event time goes on with the clock while the logs are silent. */
 	wm = m->max_us;
 	if (m->max_wall != 0 && now > m->max_wall)
@@ -1738,6 +1748,7 @@ incident_tick(struct incident_mgr *m, int64_t now)
 	}
 	if (store_changed(m->st))
 		inc_apply_changes(m);
+	m->now = false;
 	if (store_in_txn(m->st) && now - m->last_commit >= INC_COMMIT_S)
 		incident_sync(m);
 }
@@ -1748,6 +1759,7 @@ incident_flush(struct incident_mgr *m)
 	struct inc	*in;
 	int64_t		 now = inc_now();
 
+	m->now = true;
 	inc_apply_changes(m);
 	for (in = m->head; in != NULL; in = in->next) {
 		inc_resolve_refs(m, in);
@@ -1757,6 +1769,7 @@ incident_flush(struct incident_mgr *m)
 			inc_maybe_publish(m, in, now);
 		}
 	}
+	m->now = false;
 }
 
 int
@@ -1812,6 +1825,12 @@ incident_open(const struct config *conf, struct store *st, struct enrich *en,
 		fatal("calloc");
 	m->last_commit = inc_now();
 	return m;
+}
+
+void
+incident_defer(struct incident_mgr *m, bool on)
+{
+	m->defer = on;
 }
 
 void

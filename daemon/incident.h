@@ -71,6 +71,15 @@ struct incident_mgr *incident_open(const struct config *, struct store *,
 		    struct enrich *, char *const *outputs, size_t noutputs);
 void		 incident_close(struct incident_mgr *);
 /*
+ * on: a change an alert makes is published at the next incident_tick()
+ * (or incident_flush()), not at once, so that the changes one turn of
+ * the loop brings (a backlog read in one go holds hundreds of alerts of
+ * one incident) make one revision, not one each; the throttle and what
+ * counts as urgent stay as they are.  Changes people make still go out
+ * at once.  Off by default.
+ */
+void		 incident_defer(struct incident_mgr *, bool on);
+/*
  * From now on the alerts come from a replay of archived logs (keibictl
  * replay --into-store), not from live monitoring.  An incident opened then
  * carries "retrospective": true, its title and summary say so, and its
