@@ -1024,6 +1024,20 @@ beacon_add(struct beacon_state *bs, struct beacon_pair *p, int64_t t,
 	return true;
 }
 
+/* The bytes of rec's connection, UINT32_MAX if it says none. */
+static uint32_t
+beacon_size(const struct record *rec)
+{
+	struct span	b;
+	uint64_t	n;
+
+	b = record_has(rec, RF_SOURCE_BYTES) ? record_get(rec,
+	    RF_SOURCE_BYTES) : record_get(rec, RF_DESTINATION_BYTES);
+	if (b.len > 0 && span_to_u64(b, &n))
+		return n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
+	return UINT32_MAX;
+}
+
 /* The keys of rec for bs; false if rec has no destination to key on. */
 static bool
 beacon_keys(struct ruleset *rs, const struct beacon_state *bs,
@@ -1065,14 +1079,13 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	struct beacon_pair	*p;
 	struct beacon_dest	*dd;
 	struct beacon_score	 s;
-	struct span		 b;
 	struct beacon_keys	 own_keys;
 	const struct beacon_keys *k;
 	const char		*dst;
 	size_t			 dlen;
 	struct beacon_seen	*slot;
-	uint64_t		 key, n, tag, hs, dkey, two = 0;
-	uint32_t		 sz = UINT32_MAX, sum;
+	uint64_t		 key, tag, hs, dkey, two = 0;
+	uint32_t		 sz, sum;
 	int64_t			 t, first_s, second_s = 0, d;
 	bool			 isnew, is_ip, own = false;
 	size_t			 i;
@@ -1126,10 +1139,6 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 	beacon_hll_add(dd->reg, BEACON_HLL_DST_BITS, hs);
 	if (beacon_hll_add(bs->hosts, BEACON_HLL_ALL_BITS, hs))
 		bs->hosts_stale = true;
-	b = record_has(rec, RF_SOURCE_BYTES) ? record_get(rec,
-	    RF_SOURCE_BYTES) : record_get(rec, RF_DESTINATION_BYTES);
-	if (b.len > 0 && span_to_u64(b, &n))
-		sz = n < UINT32_MAX ? (uint32_t)n : UINT32_MAX - 1;
 	first_s = t;
 	if ((slot->w >> 32) == tag && (slot->w & BEACON_TRACKED) == 0) {
 		/* Seen before: how long ago was the first sighting? */
@@ -1154,7 +1163,8 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		    (1LL << (BEACON_TWO_BITS - 1))) {
 			/* The second sighting: kept in the slot. */
 			slot->two = BEACON_TWO | ((uint64_t)d &
-			    ((1ULL << BEACON_TWO_BITS) - 1)) << 32 | sz;
+			    ((1ULL << BEACON_TWO_BITS) - 1)) << 32 |
+			    beacon_size(rec);
 			return;
 		}
 		if (two != 0) {
@@ -1174,6 +1184,7 @@ beacon_feed(struct ruleset *rs, struct rule *r, const struct record *rec,
 		slot->two = 0;
 		return;
 	}
+	sz = beacon_size(rec);
 	/*
 	 * Tracked: the slot says so, and where the pair lives, or it is
 	 * another tracked pair's and this one is tracked at once rather than
