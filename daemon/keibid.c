@@ -35,6 +35,7 @@
 #include "incident.h"
 #include "keibid.h"
 #include "log.h"
+#include "match.h"
 #include "metrics.h"
 #include "offsets.h"
 
@@ -86,6 +87,25 @@ keibid_watchdog(struct keibid *kd)
 #else
 	(void)kd;
 #endif
+}
+
+/*
+ * Compiled rule databases are kept in state_dir/rules.cache (0700): a
+ * restart or a reload with known rules loads them instead of compiling.
+ * Never for --check, which writes nothing.
+ */
+static void
+keibid_rules_cache(struct ruleset *rs, const struct config *conf)
+{
+	char	*dir;
+
+	if (asprintf(&dir, "%s/rules.cache", conf->state_dir) == -1)
+		fatal("asprintf");
+	if (mkdir(dir, 0700) == 0 || errno == EEXIST)
+		match_plan_cache(rs->plan, dir);
+	else if (errno != ENOENT)
+		log_warn("%s: compiled rules are not cached", dir);
+	free(dir);
 }
 
 struct ruleset *
@@ -217,6 +237,7 @@ keibid_pipeline_open(struct keibid *kd, struct config *conf, char **cause)
 	memset(&ck, 0, sizeof ck);
 	if (keibid_mkdirs(conf->state_dir, cause) != 0)
 		return -1;
+	keibid_rules_cache(kd->rules, conf);
 	offsets_load(conf->state_dir, &ck);
 	if ((kd->ev = evidence_open(conf, kd->base, ck.entries, cause)) == NULL)
 		goto fail;
@@ -787,6 +808,7 @@ keibid_reload(struct keibid *kd, char **cause)
 		goto fail;
 	if ((nrules = keibid_load_rules(nconf, &why)) == NULL)
 		goto fail;
+	keibid_rules_cache(nrules, nconf);
 	/* GeoIP and inventory are opened and checked before any swap. */
 	if (csirt_reload_prepare(kd->csirt, nconf, &why) != 0)
 		goto fail;

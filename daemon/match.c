@@ -29,6 +29,7 @@
 
 #include <hs.h>
 
+#include "hscache.h"
 #include "log.h"
 #include "match.h"
 #include "rule.h"
@@ -100,6 +101,9 @@ struct match_plan {
 	size_t		 cand_words;
 	int		 lowcard[16];	/* fields that say little */
 	size_t		 nlowcard;
+	char		*cache_dir;	/* compiled databases, or NULL */
+	unsigned int	 loaded;	/* databases taken from the cache */
+	unsigned int	 compiled;	/* and compiled */
 };
 
 /* What must hold for a rule to match: any of these conditions. */
@@ -550,14 +554,15 @@ mp_pat_drop_rule(struct mp_field *fe, unsigned int local)
  * (-1 when no one pattern is to blame).
  */
 static hs_error_t
-mp_compile_part(struct mp_field *fe, bool anchored, hs_database_t **db,
-    long *bad)
+mp_compile_part(struct match_plan *mp, struct mp_field *fe, bool anchored,
+    hs_database_t **db, long *bad)
 {
 	hs_compile_error_t	*err;
 	const char		**pats;
 	unsigned int		*flags, *seq, n = 0;
 	size_t			 i;
 	hs_error_t		 rc;
+	bool			 hit;
 
 	*db = NULL;
 	*bad = -1;
@@ -574,8 +579,12 @@ mp_compile_part(struct mp_field *fe, bool anchored, hs_database_t **db,
 	}
 	rc = HS_SUCCESS;
 	if (n > 0) {
-		rc = hs_compile_multi(pats, flags, seq, n, HS_MODE_BLOCK, NULL,
-		    db, &err);
+		rc = hscache_compile(mp->cache_dir, pats, flags, seq, n, db,
+		    &err, &hit);
+		if (rc == HS_SUCCESS && hit)
+			mp->loaded++;
+		else if (rc == HS_SUCCESS)
+			mp->compiled++;
 		if (rc != HS_SUCCESS) {
 			*db = NULL;
 			log_debug("prefilter for %s: %s",
@@ -603,8 +612,9 @@ mp_compile(struct match_plan *mp, struct mp_dataset *d, struct mp_field *fe)
 	long		 bad;
 
 	while (fe->npats > 0) {
-		if (mp_compile_part(fe, false, &fe->db, &bad) == HS_SUCCESS) {
-			if (mp_compile_part(fe, true, &fe->adb, &bad) ==
+		if (mp_compile_part(mp, fe, false, &fe->db, &bad) ==
+		    HS_SUCCESS) {
+			if (mp_compile_part(mp, fe, true, &fe->adb, &bad) ==
 			    HS_SUCCESS)
 				break;
 			hs_free_database(fe->db);
@@ -671,7 +681,7 @@ mp_dataset_build(struct match_plan *mp, struct ruleset *rs, struct span ds)
 	struct mp_pick		 pk;
 	struct rule		*r;
 	size_t			 i;
-	unsigned int		 local;
+	unsigned int		 local, loaded, compiled;
 
 	if ((d = calloc(1, sizeof *d)) == NULL)
 		fatal("calloc");
@@ -699,8 +709,12 @@ mp_dataset_build(struct match_plan *mp, struct ruleset *rs, struct span ds)
 		}
 		mp_index(d, local, &pk);
 	}
+	loaded = mp->loaded;
+	compiled = mp->compiled;
 	for (i = 0; i < d->nfields; i++)
 		mp_compile(mp, d, &d->fields[i]);
+	log_debug("rules for %s: %u databases compiled, %u from the cache",
+	    d->name, mp->compiled - compiled, mp->loaded - loaded);
 	for (local = 0; local < d->nrules; local++)
 		if (!(d->always[local / 64] & ((uint64_t)1 << (local % 64))))
 			d->indexed++;
@@ -759,7 +773,25 @@ match_plan_free(struct match_plan *mp)
 		mp_dataset_free(mp->ds[i]);
 	hs_free_scratch(mp->scratch);
 	free(mp->cand);
+	free(mp->cache_dir);
 	free(mp);
+}
+
+void
+match_plan_cache(struct match_plan *mp, const char *dir)
+{
+	free(mp->cache_dir);
+	mp->cache_dir = NULL;
+	if (dir != NULL && (mp->cache_dir = strdup(dir)) == NULL)
+		fatal("strdup");
+}
+
+void
+match_plan_cache_stats(const struct match_plan *mp, unsigned int *compiled,
+    unsigned int *loaded)
+{
+	*compiled = mp->compiled;
+	*loaded = mp->loaded;
 }
 
 struct mp_scan {

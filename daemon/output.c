@@ -46,8 +46,8 @@ output_json_bytes(const char *p, size_t len)
 char *
 output_alert_json(const struct rule *r, const struct record *rec)
 {
-	json_t	*o, *jr, *ev, *att;
-	char	*evs, *s;
+	json_t	*o, *jr, *att;
+	char	*s;
 	size_t	 i;
 	char	 tbuf[64];
 
@@ -71,11 +71,7 @@ output_alert_json(const struct rule *r, const struct record *rec)
 	if (rec->source != NULL)
 		json_object_set_new(o, "source", json_string(rec->source));
 
-	evs = record_to_json(rec);
-	ev = json_loads(evs, 0, NULL);
-	free(evs);
-	if (ev != NULL)
-		json_object_set_new(o, "event", ev);
+	json_object_set_new(o, "event", record_to_json_obj(rec));
 	if (rec->line.p != NULL)
 		json_object_set_new(o, "log.original",
 		    output_json_bytes(rec->line.p, rec->line.len));

@@ -245,12 +245,11 @@ record_json_string(const char *p, size_t len)
 	return j;
 }
 
-char *
-record_to_json(const struct record *rec)
+json_t *
+record_to_json_obj(const struct record *rec)
 {
 	json_t	*o = json_object();
 	char	 tbuf[64];
-	char	*s;
 	int	 i;
 
 	if (o == NULL)
@@ -278,6 +277,15 @@ record_to_json(const struct record *rec)
 		json_object_set_new(o, "log.flags.truncated", json_true());
 	if (rec->flags & REC_PARTIAL)
 		json_object_set_new(o, "log.flags.partial", json_true());
+	return o;
+}
+
+char *
+record_to_json(const struct record *rec)
+{
+	json_t	*o = record_to_json_obj(rec);
+	char	*s;
+
 	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT | JSON_ENSURE_ASCII);
 	json_decref(o);
 	if (s == NULL)

@@ -194,6 +194,9 @@ size_t		 record_format_time(int64_t ts_us, int32_t tz_off, int digits,
  * not for the per-line path.
  */
 char		*record_to_json(const struct record *);
+/* The same as a new jansson object (json_t *), for a caller that embeds it. */
+struct json_t;
+struct json_t	*record_to_json_obj(const struct record *);
 
 /* Parse a span of decimal digits into *out; false if not a number. */
 bool		 span_to_u64(struct span, uint64_t *out);

@@ -90,6 +90,13 @@ check "new alerts name 10.9.9.9" 2 "$(grep -c '"source.ip":"10.9.9.9"' "$alerts"
 
 # Hostile bytes stay data in the JSON output: no raw escape byte.
 check "no raw ESC byte in alerts" 0 "$(tr -d '\n' <"$alerts" | tr -cd '\033' | wc -c | tr -d ' ')"
+# So is a NUL byte: its alert still carries the whole event.
+printf '%s X=a\000b\n' "$line" >>"$tmp/firewall.log"
+"$keibid" -q -c "$tmp/keibi.yml" --once >/dev/null 2>&1
+check "a line with a NUL byte raises its alert" 105 \
+    "$(wc -l <"$alerts" | tr -d ' ')"
+check "its alert has the event, the NUL escaped" 1 \
+    "$(tail -n 1 "$alerts" | grep -c '"event":{.*"source.ip":"10.9.9.9".*X=a\\u0000b')"
 
 # --check names file and line of an error.
 printf 'state_dir: s\nsources:\n  - name: fw\n    path: x.log\n    parser: nosuch\n' >"$tmp/bad.yml"
