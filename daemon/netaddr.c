@@ -214,9 +214,18 @@ bool
 cidr_contains(const struct cidr *c, const struct netaddr *na)
 {
 	unsigned int	full, rest;
+	uint32_t	x, y, mask;
 
 	if (na->family != c->addr.family)
 		return false;
+	if (na->family == 4) {
+		/* One masked compare, no loop: this runs several times a line. */
+		memcpy(&x, na->a, 4);
+		memcpy(&y, c->addr.a, 4);
+		mask = c->prefix == 0 ? 0 : htonl(~(uint32_t)0 <<
+		    (32 - (c->prefix > 32 ? 32 : c->prefix)));
+		return ((x ^ y) & mask) == 0;
+	}
 	full = c->prefix / 8;
 	rest = c->prefix % 8;
 	if (memcmp(c->addr.a, na->a, full) != 0)

@@ -206,6 +206,19 @@ test_cidr(void **state)
 	assert_false(in("2001:db8::/33", "2001:db8:8000::1"));
 	assert_true(in("fd00::/8", "fd12:3456::1"));
 	assert_true(in("10.1.2.3/8", "10.9.9.9"));	/* host bits masked */
+	/* Every prefix length of IPv4, at both sides of its boundary. */
+	assert_true(in("192.168.0.0/23", "192.168.1.255"));
+	assert_false(in("192.168.0.0/23", "192.168.2.0"));
+	assert_true(in("128.0.0.0/1", "255.1.1.1"));
+	assert_false(in("128.0.0.0/1", "127.255.255.255"));
+	assert_true(in("10.20.30.40/31", "10.20.30.41"));
+	assert_false(in("10.20.30.40/31", "10.20.30.42"));
+	assert_true(in("10.20.30.40/30", "10.20.30.43"));
+	assert_false(in("10.20.30.40/30", "10.20.30.39"));
+	assert_true(in("203.0.113.0/24", "203.0.113.200"));
+	assert_false(in("203.0.113.0/24", "203.0.112.200"));
+	assert_true(in("100.64.0.0/10", "100.127.0.1"));
+	assert_false(in("100.64.0.0/10", "100.128.0.1"));
 	assert_int_equal(cidr_parse(&c, "10.0.0.0/33", 11, &cause), -1);
 	assert_int_equal(cidr_parse(&c, "10.0.0.0/", 9, &cause), -1);
 	assert_int_equal(cidr_parse(&c, "10.0.0.0/x", 10, &cause), -1);
