@@ -22,7 +22,11 @@ write_config_numbered "rotate_wait: 1" "segment_size: 65536" "segment_age: 2"
 # kept so that no rotation deletes a file keibid may not have read yet: a
 # deleted unread file is lost to any reader, and that is not what this
 # test is about.  The writer and the test both rotate; a lock (mkdir is
-# atomic) keeps their rotations from interleaving.
+# atomic) keeps their rotations from interleaving, and the writer holds
+# it for each batch too: rotate() moves fw.log away and then creates the
+# new one, and a batch opened in between would create fw.log itself, be
+# written, and then be emptied by the `: >fw.log` that follows, before any
+# reader could see it: lines lost by the test, not by keibid.
 rotate() {
 	for k in 8 7 6 5 4 3 2 1; do
 		[ -f "fw.log.$k" ] && mv "fw.log.$k" "fw.log.$((k + 1))"
@@ -44,12 +48,14 @@ copytruncate() {	# as logrotate does it: shift the old copy, copy, truncate
 (
 	n=0
 	while [ ! -f stop-writer ]; do
+		lock
 		gen $((n + 1)) $((n + 150))
 		n=$((n + 150))
 		echo "$n" >written.tmp && mv written.tmp written
 		if [ $((n % 2400)) -eq 0 ]; then
-			lock; rotate; unlock
+			rotate
 		fi
+		unlock
 		sleep 0.05
 	done
 ) &
