@@ -397,15 +397,23 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!st->rdonly) {
+		/* The schema in one transaction: one sync, not one a table. */
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=FULL;", NULL, NULL,
 		    &err) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "BEGIN", NULL, NULL, &err) !=
+		    SQLITE_OK ||
 		    sqlite3_exec(st->db, store_schema, NULL, NULL,
-		    &err) != SQLITE_OK) {
+		    &err) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL, &err) !=
+		    SQLITE_OK) {
 			if (asprintf(cause, "%s: %s", st->path,
 			    err != NULL ? err : "schema") == -1)
 				fatal("asprintf");
 			sqlite3_free(err);
+			if (!sqlite3_get_autocommit(st->db))
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL,
+				    NULL);
 			goto fail;
 		}
 		chmod(st->path, 0640);
