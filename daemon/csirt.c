@@ -3,9 +3,14 @@
  * outbox, started and stopped together in the order that loses nothing:
  * revisions are queued in the same transaction as the alerts that caused
  * them, the transaction commits before source positions are saved, and
- * only committed revisions are handed to the outputs.  The batch commits
+ * only durable revisions are handed to the outputs.  The batch commits
  * at most every incidents.commit_interval ms from the tick, and at once
- * at a checkpoint, a control request, a reload and the stop.
+ * at a checkpoint, a control request, a reload and the stop.  A commit
+ * does not wait for the disk (store.c): the checkpoint writer's thread
+ * syncs the store before it saves positions and then tells
+ * csirt_durable() how far that reached; a person's change and the stop
+ * sync on the loop, and so does the tick when no checkpoint synced what
+ * waits for a while (nothing read, so nothing to wait for).
  *
  * This module must never make keibid fail after start-up because of the
  * store, a database or a receiver: it logs, counts and goes on (a store
@@ -52,7 +57,12 @@ struct csirt {
 	int64_t			 counted_at;
 
 	int64_t			 commit_ms;	/* last commit, monotonic */
+	int64_t			 durable_ms;	/* last sync, monotonic */
+	int64_t			 durable_mark;	/* outbox rows durable so far */
 };
+
+/* The tick syncs on the loop when no checkpoint did for this long. */
+#define CSIRT_SYNC_IDLE_MS	3000
 
 #define CSIRT_COUNT_TTL		30	/* seconds a count is reused */
 #define CSIRT_COUNT_MAX		256	/* category/status pairs shown */
@@ -80,6 +90,20 @@ csirt_commit(struct csirt *c)
 	c->commit_ms = csirt_now_ms();
 	outbox_kick(c->ob);
 	return rc;
+}
+
+/* Sync the store on the loop: what is committed may be delivered. */
+static int
+csirt_sync_here(struct csirt *c)
+{
+	int64_t	mark = outbox_written(c->ob);
+
+	if (store_sync(c->st) != 0) {
+		log_warn("%s: sync", store_path(c->st));
+		return -1;
+	}
+	csirt_durable(c, mark);
+	return 0;
 }
 
 /* Forget the cached incident counts. */
@@ -168,6 +192,8 @@ csirt_open(const struct config *conf, struct event_base *base,
 	c->nouts = n;
 	c->ob = outbox_new(c->st, base, outs, nouts, conf);
 	outbox_kick(c->ob);
+	/* What the last run left in the outbox is made durable and may go. */
+	csirt_sync_here(c);
 	return c;
 fail:
 	csirt_close(c);
@@ -198,20 +224,24 @@ csirt_tick(struct csirt *c)
 		return;
 	incident_tick(c->im, now);
 	/*
-	 * A commit is a synchronous write of the WAL (synchronous=FULL):
-	 * under a steady flow of alerts one per turn of the loop would cost
-	 * the loop more than the reading does.  The batch is committed at
+	 * A commit writes the WAL and every statement of the batch costs
+	 * the loop: under a steady flow of alerts one per turn of the loop
+	 * would cost more than the reading does.  The batch is committed at
 	 * most every commit_interval ms here, and at once by a checkpoint
 	 * (before positions are saved), a control request (before its
-	 * answer), a reload and the stop.  Until then the outbox hands out
-	 * only what an earlier commit made durable, and keibictl reads the
-	 * last commit.
+	 * answer), a reload and the stop; keibictl reads the last commit.
+	 * The outbox hands out only what a sync made durable: the
+	 * checkpoint's, or, when no checkpoint synced what waits (nothing
+	 * is being read), one here.
 	 */
 	if (store_in_txn(c->st) && csirt_now_ms() - c->commit_ms >=
 	    (int64_t)c->conf->incidents.commit_interval)
 		csirt_commit(c);
 	else
 		outbox_kick(c->ob);
+	if (outbox_written(c->ob) > c->durable_mark &&
+	    csirt_now_ms() - c->durable_ms >= CSIRT_SYNC_IDLE_MS)
+		csirt_sync_here(c);
 	outbox_tick(c->ob, now);
 }
 
@@ -223,6 +253,35 @@ csirt_sync(struct csirt *c)
 	return csirt_commit(c);
 }
 
+int64_t
+csirt_written(const struct csirt *c)
+{
+	return c != NULL ? outbox_written(c->ob) : 0;
+}
+
+int
+csirt_store_sync(void *arg)
+{
+	struct csirt	*c = arg;
+
+	if (store_sync(c->st) != 0) {
+		log_warn("%s: sync", store_path(c->st));
+		return -1;
+	}
+	return 0;
+}
+
+void
+csirt_durable(struct csirt *c, int64_t mark)
+{
+	if (c == NULL)
+		return;
+	outbox_durable(c->ob, mark);
+	if (mark > c->durable_mark)
+		c->durable_mark = mark;
+	c->durable_ms = csirt_now_ms();
+}
+
 void
 csirt_stop(struct csirt *c, int ms)
 {
@@ -232,14 +291,15 @@ csirt_stop(struct csirt *c, int ms)
 	if (c == NULL)
 		return;
 	incident_flush(c->im);
-	if (csirt_commit(c) != 0)
+	if (csirt_commit(c) != 0 || csirt_sync_here(c) != 0)
 		log_warnx("the incident store could not commit; the last lines "
 		    "are read again at the next start");
 	if (ms > 0 && !outbox_drain(c->ob, ms))
 		log_info("%lld incident revisions wait in the outbox for the "
 		    "next start", (long long)store_outbox_count(c->st, NULL));
 	/* What the drain delivered is committed too. */
-	csirt_commit(c);
+	if (csirt_commit(c) == 0)
+		csirt_sync_here(c);
 	incident_stats(c->im, &is);
 	store_stats(c->st, &ss);
 	log_info("incident store: %llu commits, %llu ms committing",
@@ -355,10 +415,10 @@ csirt_control(struct csirt *c, const struct control_req *req,
 	if (incident_change(c->im, req->id, &ch, cause) != 0)
 		return NULL;
 	/*
-	 * Commit now, whatever commit_interval says: the answer says the
-	 * change is stored.
+	 * Commit and sync now, whatever commit_interval says: the answer
+	 * says the change is stored.
 	 */
-	if (csirt_commit(c) != 0) {
+	if (csirt_commit(c) != 0 || csirt_sync_here(c) != 0) {
 		if (asprintf(cause, "the incident store could not commit the "
 		    "change; it is written with the next commit") == -1)
 			fatal("asprintf");

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include <jansson.h>
@@ -38,8 +39,17 @@ void		 csirt_alert(struct csirt *, const struct rule *,
 void		 csirt_enrich(struct csirt *, struct record *);
 /* From the loop's tick. */
 void		 csirt_tick(struct csirt *);
-/* Commit what the store holds and let it be delivered; 0 or -1. */
+/* Commit what the store holds; 0 or -1. */
 int		 csirt_sync(struct csirt *);
+/* The outbox's highest committed row, to pass to csirt_durable(). */
+int64_t		 csirt_written(const struct csirt *);
+/*
+ * Sync the store (store_sync): for the checkpoint writer's thread, which
+ * may call it while the loop uses the store; 0 or -1.
+ */
+int		 csirt_store_sync(void *csirt);
+/* A sync after the commit that wrote row mark has finished: deliver. */
+void		 csirt_durable(struct csirt *, int64_t mark);
 /*
  * Before a reload swaps anything: open and check the GeoIP databases and
  * the inventory nconf names, and keep them aside; 0, or -1 with *cause

@@ -453,13 +453,15 @@ keibid_checkpoint_saved(void *arg, bool ok)
 
 	if (!ok)
 		kd->dirty = true;
+	else	/* The store was synced first: its revisions may go. */
+		csirt_durable(kd->csirt, kd->ckpt_mark);
 }
 
 /*
  * The archive made every byte before the cut durable: commit the incident
  * store, then hand the cut to the writer, which fsyncs the outputs and
- * only then saves the cut with the archive's segment sizes (never the
- * other way round), while the loop reads on.
+ * the store and only then saves the cut with the archive's segment sizes
+ * (never the other way round), while the loop reads on.
  */
 static void
 keibid_checkpoint_done(void *arg, const struct evidence_sync *y)
@@ -487,14 +489,19 @@ keibid_checkpoint_done(void *arg, const struct evidence_sync *y)
 		ok = 0;
 	}
 	if (ok) {
-		if ((syncs = calloc(kd->nout + 1, sizeof *syncs)) == NULL)
+		if ((syncs = calloc(kd->nout + 2, sizeof *syncs)) == NULL)
 			fatal("calloc");
 		for (i = 0; i < kd->nout; i++) {
 			syncs[i].fn = keibid_output_sync;
 			syncs[i].arg = kd->out[i];
 		}
+		if (kd->csirt != NULL) {
+			syncs[i].fn = csirt_store_sync;
+			syncs[i++].arg = kd->csirt;
+		}
+		kd->ckpt_mark = csirt_written(kd->csirt);
 		if (offsets_writer_save(kd->ckw, kd->conf->state_dir, ck,
-		    syncs, kd->nout) == 0)
+		    syncs, i) == 0)
 			ck = NULL;	/* the writer's now */
 		else
 			ok = 0;
@@ -967,13 +974,16 @@ keibid_free(struct keibid *kd)
 		return;
 	control_close(kd->ctl);
 	metrics_close(kd->metrics);
-	csirt_close(kd->csirt);
 	free(kd->reload_error);
 	if (kd->ev_lag != NULL)
 		event_free(kd->ev_lag);
 	evidence_close(kd->ev, false);
-	/* Before the outputs it syncs close, and before the base goes. */
+	/*
+	 * Before the outputs and the store it syncs close, and before the
+	 * base goes.
+	 */
 	offsets_writer_free(kd->ckw);
+	csirt_close(kd->csirt);
 	if (kd->ck != NULL) {
 		offsets_free(kd->ck);
 		free(kd->ck);

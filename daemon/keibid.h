@@ -48,6 +48,7 @@ struct keibid {
 	struct offsets		*ck;		/* cut waiting for its sync */
 	struct offsets_writer	*ckw;		/* fsyncs, positions.json */
 	int64_t			 ckpt_ms;	/* last cut, monotonic */
+	int64_t			 ckpt_mark;	/* outbox rows the cut syncs */
 
 	uint64_t		 alerts;
 	bool			 dirty;		/* positions to save */

@@ -9,7 +9,8 @@
  * This module must never block the loop (no easy_perform, no waiting on
  * a socket), never drop a row before its output said it was delivered or
  * it went to the dead-letter file, and never hand out a row that is not
- * committed yet (after a crash it might not exist).
+ * durable yet (committed and synced: after a crash or a power cut it
+ * might not exist).
  */
 #include "config.h"
 
@@ -66,7 +67,8 @@ struct outbox {
 	struct event_base	*base;
 	struct outbox_out	*outs;
 	size_t			 nouts;
-	int64_t			 committed;	/* highest committed row */
+	int64_t			 written;	/* highest committed row */
+	int64_t			 committed;	/* highest durable one */
 	char			*deadletter;
 	CURLM			*multi;
 	struct event		*timer;
@@ -354,7 +356,21 @@ void
 outbox_kick(struct outbox *ob)
 {
 	if (ob != NULL && !store_in_txn(ob->st))
-		ob->committed = store_outbox_max(ob->st);
+		ob->written = store_outbox_max(ob->st);
+}
+
+int64_t
+outbox_written(const struct outbox *ob)
+{
+	return ob != NULL ? ob->written : 0;
+}
+
+void
+outbox_durable(struct outbox *ob, int64_t mark)
+{
+	/* Row ids only grow (AUTOINCREMENT); MAX(id) drops as rows go. */
+	if (ob != NULL && mark > ob->committed)
+		ob->committed = mark;
 }
 
 /* Append a job to the dead-letter file (fsynced) and warn. */

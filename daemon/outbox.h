@@ -41,12 +41,19 @@ struct outbox_stats {
 struct outbox	*outbox_new(struct store *, struct event_base *,
 		    struct output **, size_t, const struct config *);
 void		 outbox_free(struct outbox *);
-/* Rows up to the store's highest id are committed: they may go now. */
+/* Rows up to the store's highest id are committed (not yet durable). */
 void		 outbox_kick(struct outbox *);
+/* The highest row committed so far (durable or not). */
+int64_t		 outbox_written(const struct outbox *);
+/*
+ * Rows up to mark are durable (store_sync() ran after they were
+ * committed): only those are handed to the outputs.
+ */
+void		 outbox_durable(struct outbox *, int64_t mark);
 /* Start the jobs that are due (called from the loop's tick). */
 void		 outbox_tick(struct outbox *, int64_t now);
 /*
- * Run the loop until every committed row is delivered or waits for a
+ * Run the loop until every durable row is delivered or waits for a
  * retry, at most ms; true if nothing is left in flight or due.
  */
 bool		 outbox_drain(struct outbox *, int ms);

@@ -1,7 +1,10 @@
 /*
  * store.c: the incident store in SQLite.  The database runs in WAL mode
- * with synchronous=FULL: a commit is on disk when store_commit() returns,
- * and a kill -9 at any moment leaves the last commit whole.  Every
+ * with synchronous=NORMAL: store_commit() writes the log without waiting
+ * for the disk (a kill -9 at any moment leaves the last commit whole, the
+ * kernel has it), and store_sync() fsyncs the log from whichever thread
+ * the caller likes, so that the loop never waits for the disk; what a
+ * power cut can take is what came after the last store_sync().  Every
  * statement is prepared once and kept.  The schema is created and
  * upgraded here and nowhere else; other modules never see SQL.
  *
@@ -17,6 +20,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,7 @@
 #define STORE_SCHEMA	2
 #define STORE_BUSY_MS	10000
 #define STORE_LIST_MAX	100000		/* rows one list returns at most */
+#define STORE_WAL_PAGES	"16384"		/* log pages before the owner checkpoints */
 
 enum store_stmt {
 	SS_SEQ_GET = 0,
@@ -202,6 +207,12 @@ static const char *const store_upgrade[STORE_SCHEMA + 1] = {
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*st[SS_MAX];
+	/*
+	 * store_sync()'s own connection, for its checkpoints: used by one
+	 * thread at a time (smu), never the owner's loop connection.
+	 */
+	sqlite3		*sdb;
+	pthread_mutex_t	 smu;
 	char		*path;
 	int		 lockfd;
 	bool		 txn;
@@ -364,6 +375,7 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 	if ((st = calloc(1, sizeof *st)) == NULL)
 		fatal("calloc");
 	st->lockfd = -1;
+	pthread_mutex_init(&st->smu, NULL);
 	st->rdonly = (flags & STORE_RDONLY) != 0;
 	if (asprintf(&st->path, "%s/%s", dir, STORE_FILE) == -1)
 		fatal("asprintf");
@@ -397,9 +409,15 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!st->rdonly) {
-		/* The schema in one transaction: one sync, not one a table. */
+		/*
+		 * Checkpoints are store_sync()'s, off the loop; the owner
+		 * checkpoints only if the log grows past STORE_WAL_PAGES
+		 * (nothing synced for long).  The schema in one transaction:
+		 * one sync, not one a table.
+		 */
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
-		    "PRAGMA synchronous=FULL;", NULL, NULL,
+		    "PRAGMA synchronous=NORMAL;"
+		    "PRAGMA wal_autocheckpoint=" STORE_WAL_PAGES ";", NULL, NULL,
 		    &err) != SQLITE_OK ||
 		    sqlite3_exec(st->db, "BEGIN", NULL, NULL, &err) !=
 		    SQLITE_OK ||
@@ -442,10 +460,14 @@ store_close(struct store *st)
 		store_commit(st);
 	for (i = 0; i < SS_MAX; i++)
 		sqlite3_finalize(st->st[i]);
+	/* The sync connection first: the owner's close ends the log. */
+	if (st->sdb != NULL)
+		sqlite3_close(st->sdb);
 	if (st->db != NULL)
 		sqlite3_close(st->db);
 	if (st->lockfd != -1)
 		close(st->lockfd);
+	pthread_mutex_destroy(&st->smu);
 	free(st->path);
 	free(st);
 }
@@ -487,6 +509,63 @@ store_commit(struct store *st)
 	st->stats.commits++;
 	st->stats.commit_us += (uint64_t)((t1.tv_sec - t0.tv_sec) * 1000000 +
 	    (t1.tv_nsec - t0.tv_nsec) / 1000);
+	return rc;
+}
+
+int
+store_sync(struct store *st)
+{
+	char	*wal, *dir, *slash;
+	int	 fd, rc = 0, e = 0;
+
+	pthread_mutex_lock(&st->smu);
+	/*
+	 * A passive checkpoint copies what it can of the log into the
+	 * database (it syncs the log first and the database after) without
+	 * waiting for anyone; the fsync below covers what came after it.
+	 */
+	if (st->sdb == NULL && sqlite3_open_v2(st->path, &st->sdb,
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		sqlite3_close(st->sdb);
+		st->sdb = NULL;
+	}
+	if (st->sdb != NULL)
+		(void)sqlite3_wal_checkpoint_v2(st->sdb, NULL,
+		    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+	if (asprintf(&wal, "%s-wal", st->path) == -1)
+		fatal("asprintf");
+	if ((fd = open(wal, O_RDONLY | O_CLOEXEC)) != -1) {
+		if (fsync(fd) != 0) {
+			e = errno;
+			rc = -1;
+		}
+		close(fd);
+	} else if (errno != ENOENT) {
+		e = errno;
+		rc = -1;
+	}
+	free(wal);
+	/* The log's name in its folder (made when the log was). */
+	if ((dir = strdup(st->path)) == NULL)
+		fatal("strdup");
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*(slash == dir ? slash + 1 : slash) = '\0';
+	else
+		strcpy(dir, ".");
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		if (fsync(fd) != 0 && rc == 0) {
+			e = errno;
+			rc = -1;
+		}
+		close(fd);
+	} else if (rc == 0) {
+		e = errno;
+		rc = -1;
+	}
+	free(dir);
+	pthread_mutex_unlock(&st->smu);
+	if (rc != 0)
+		errno = e;
 	return rc;
 }
 

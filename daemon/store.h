@@ -1,6 +1,8 @@
 /*
  * store.h: the incident store, one SQLite database in state_dir (WAL,
- * synchronous=FULL, so a commit survives a power cut).  It holds the
+ * synchronous=NORMAL: a commit survives a crash of keibid at once, and a
+ * power cut once store_sync() has run; the daemon runs it on the
+ * checkpoint writer's thread before it saves positions).  It holds the
  * incidents (their whole current record as JSON and the columns people
  * search on), the alerts folded into them (each under a unique key, so a
  * line read twice after a crash or a replay is never counted twice), the
@@ -100,6 +102,13 @@ const char	*store_path(const struct store *);
 int		 store_begin(struct store *);
 /* Commit the batch (a no-op when none is open); 0 or -1 (rolled back). */
 int		 store_commit(struct store *);
+/*
+ * Make every commit so far durable: checkpoint the write-ahead log into
+ * the database as far as no reader prevents it, fsync the log and the
+ * folder.  It uses a connection of its own: any thread may call it while
+ * the owner's thread goes on using the store; 0 or -1 (errno).
+ */
+int		 store_sync(struct store *);
 /* True while a batch is open. */
 bool		 store_in_txn(const struct store *);
 

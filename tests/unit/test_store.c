@@ -4,8 +4,9 @@
  * an incident's revisions leave in order even when an older one waits
  * for a retry, coalescing keeps only the newest queued revision and never
  * drops one before a newer one is queued, busy incidents are skipped,
- * uncommitted rows are never handed out, and a file of schema version 1
- * is upgraded in place with its queued rows intact.
+ * uncommitted rows are never handed out, a file of schema version 1
+ * is upgraded in place with its queued rows intact, and store_sync() from
+ * another thread while the owner commits finds the log and syncs it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -17,7 +18,9 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <pthread.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include "store.h"
 
@@ -258,11 +261,55 @@ test_upgrade(void **state)
 	}
 }
 
+/* A checkpoint writer: store_sync() over and over while the loop commits. */
+static void *
+syncer(void *arg)
+{
+	struct store	*st = arg;
+	intptr_t	 bad = 0;
+	int		 i;
+
+	for (i = 0; i < 50; i++)
+		if (store_sync(st) != 0)
+			bad++;
+	return (void *)bad;
+}
+
+static void
+test_sync(void **state)
+{
+	struct fx	*f = *state;
+	struct stat	 sb;
+	pthread_t	 t;
+	void		*bad;
+	char		 p[128], id[32];
+	int		 i;
+
+	fx_open(f);
+	/* Before anything is written there may be no log: nothing to do. */
+	assert_int_equal(store_sync(f->st), 0);
+	assert_int_equal(pthread_create(&t, NULL, syncer, f->st), 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(id, sizeof id, "KB-2026-11-%04d", i);
+		assert_int_equal(store_begin(f->st), 0);
+		publish(f->st, id, 1, 1000 + i);
+	}
+	assert_int_equal(pthread_join(t, &bad), 0);
+	assert_int_equal((intptr_t)bad, 0);
+	assert_int_equal(store_sync(f->st), 0);
+	/* The commits went to the log, which the sync found. */
+	snprintf(p, sizeof p, "%s/incidents.db-wal", f->dir);
+	assert_int_equal(stat(p, &sb), 0);
+	assert_true(sb.st_size > 0);
+	assert_int_equal(store_outbox_count(f->st, NULL), 100);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_plan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sync, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_coalesce, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
