@@ -36,6 +36,7 @@
 #define STORE_BUSY_MS	10000
 #define STORE_LIST_MAX	100000		/* rows one list returns at most */
 #define STORE_WAL_PAGES	"16384"		/* log pages before the owner checkpoints */
+#define STORE_WAL_KEEP	"16777216"	/* log bytes kept after a checkpoint */
 
 enum store_stmt {
 	SS_SEQ_GET = 0,
@@ -417,7 +418,8 @@ store_open(const char *dir, int flags, bool *busy, char **cause)
 		 */
 		if (sqlite3_exec(st->db, "PRAGMA journal_mode=WAL;"
 		    "PRAGMA synchronous=NORMAL;"
-		    "PRAGMA wal_autocheckpoint=" STORE_WAL_PAGES ";", NULL, NULL,
+		    "PRAGMA wal_autocheckpoint=" STORE_WAL_PAGES ";"
+		    "PRAGMA journal_size_limit=" STORE_WAL_KEEP ";", NULL, NULL,
 		    &err) != SQLITE_OK ||
 		    sqlite3_exec(st->db, "BEGIN", NULL, NULL, &err) !=
 		    SQLITE_OK ||
