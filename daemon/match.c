@@ -786,14 +786,6 @@ match_plan_cache(struct match_plan *mp, const char *dir)
 		fatal("strdup");
 }
 
-void
-match_plan_cache_stats(const struct match_plan *mp, unsigned int *compiled,
-    unsigned int *loaded)
-{
-	*compiled = mp->compiled;
-	*loaded = mp->loaded;
-}
-
 struct mp_scan {
 	uint64_t		*cand;
 	const unsigned int	*ids;

@@ -32,9 +32,6 @@ struct match_plan *match_plan_build(struct ruleset *);
  * compiles every time.  Set before the first event.
  */
 void		 match_plan_cache(struct match_plan *, const char *dir);
-/* How many databases the plan compiled and took from the cache so far. */
-void		 match_plan_cache_stats(const struct match_plan *,
-		    unsigned int *compiled, unsigned int *loaded);
 /* Free a plan; accepts NULL. */
 void		 match_plan_free(struct match_plan *);
 /*
