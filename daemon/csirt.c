@@ -58,7 +58,6 @@ struct csirt {
 
 	int64_t			 commit_ms;	/* last commit, monotonic */
 	int64_t			 durable_ms;	/* last sync, monotonic */
-	int64_t			 durable_mark;	/* outbox rows durable so far */
 };
 
 /* The tick syncs on the loop when no checkpoint did for this long. */
@@ -98,10 +97,8 @@ csirt_sync_here(struct csirt *c)
 {
 	int64_t	mark = outbox_written(c->ob);
 
-	if (store_sync(c->st) != 0) {
-		log_warn("%s: sync", store_path(c->st));
+	if (csirt_store_sync(c) != 0)
 		return -1;
-	}
 	csirt_durable(c, mark);
 	return 0;
 }
@@ -239,7 +236,7 @@ csirt_tick(struct csirt *c)
 		csirt_commit(c);
 	else
 		outbox_kick(c->ob);
-	if (outbox_written(c->ob) > c->durable_mark &&
+	if (outbox_unsynced(c->ob) &&
 	    csirt_now_ms() - c->durable_ms >= CSIRT_SYNC_IDLE_MS)
 		csirt_sync_here(c);
 	outbox_tick(c->ob, now);
@@ -277,8 +274,6 @@ csirt_durable(struct csirt *c, int64_t mark)
 	if (c == NULL)
 		return;
 	outbox_durable(c->ob, mark);
-	if (mark > c->durable_mark)
-		c->durable_mark = mark;
 	c->durable_ms = csirt_now_ms();
 }
 

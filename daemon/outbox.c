@@ -365,6 +365,12 @@ outbox_written(const struct outbox *ob)
 	return ob != NULL ? ob->written : 0;
 }
 
+bool
+outbox_unsynced(const struct outbox *ob)
+{
+	return ob != NULL && ob->written > ob->committed;
+}
+
 void
 outbox_durable(struct outbox *ob, int64_t mark)
 {

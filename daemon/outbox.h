@@ -45,6 +45,8 @@ void		 outbox_free(struct outbox *);
 void		 outbox_kick(struct outbox *);
 /* The highest row committed so far (durable or not). */
 int64_t		 outbox_written(const struct outbox *);
+/* True if rows are committed that no sync has made durable yet. */
+bool		 outbox_unsynced(const struct outbox *);
 /*
  * Rows up to mark are durable (store_sync() ran after they were
  * committed): only those are handed to the outputs.
