@@ -26,23 +26,6 @@ struct output_jsonl {
 	int	 fd;
 };
 
-/* A JSON string of arbitrary bytes (invalid UTF-8 becomes \xHH text). */
-static json_t *
-output_json_bytes(const char *p, size_t len)
-{
-	json_t	*j;
-	char	*buf;
-
-	if ((j = json_stringn(p, len)) != NULL)
-		return j;
-	if ((buf = malloc(len * 4 + 1)) == NULL)
-		fatal("malloc");
-	log_escape(p, len, buf, len * 4 + 1);
-	j = json_string(buf);
-	free(buf);
-	return j;
-}
-
 char *
 output_alert_json(const struct rule *r, const struct record *rec)
 {
@@ -74,7 +57,7 @@ output_alert_json(const struct rule *r, const struct record *rec)
 	json_object_set_new(o, "event", record_to_json_obj(rec));
 	if (rec->line.p != NULL)
 		json_object_set_new(o, "log.original",
-		    output_json_bytes(rec->line.p, rec->line.len));
+		    record_json_string(rec->line.p, rec->line.len));
 	s = json_dumps(o, JSON_PRESERVE_ORDER | JSON_COMPACT);
 	json_decref(o);
 	if (s == NULL)

@@ -226,8 +226,7 @@ span_eq(struct span s, const char *str)
 	return s.len == n && memcmp(s.p, str, n) == 0;
 }
 
-/* A JSON string of arbitrary bytes: invalid UTF-8 is escaped as \xHH text. */
-static json_t *
+json_t *
 record_json_string(const char *p, size_t len)
 {
 	json_t	*j;

@@ -197,6 +197,8 @@ char		*record_to_json(const struct record *);
 /* The same as a new jansson object (json_t *), for a caller that embeds it. */
 struct json_t;
 struct json_t	*record_to_json_obj(const struct record *);
+/* A JSON string of arbitrary bytes: invalid UTF-8 is escaped as \xHH text. */
+struct json_t	*record_json_string(const char *p, size_t len);
 
 /* Parse a span of decimal digits into *out; false if not a number. */
 bool		 span_to_u64(struct span, uint64_t *out);
